@@ -79,7 +79,9 @@ public sealed class SystemBus
     public BusStatus Read(ulong address, int size, out ulong value, in BusAttributes attributes = default)
     {
         var r = Find(address);
-        if (r is { IsRam: true } && (ulong)(size - 1) <= r.Last - address)
+        // The size test keeps a bad size (3, 16...) on the slow path, which reports it instead of letting
+        // PhysicalMemory throw.
+        if (r is { IsRam: true } && (uint)(size - 1) < 8 && (size & (size - 1)) == 0 && (ulong)(size - 1) <= r.Last - address)
         {
             value = Memory.Read(address, size);
             return BusStatus.Ok;

@@ -28,7 +28,8 @@ public sealed class ClockDomain
     public ulong FrequencyHz { get; }
 
     /// <summary>Time of cycle edge <paramref name="cycle"/> counted from time 0: floor(cycle * 10^12 / Hz).</summary>
-    public ulong EdgeTime(ulong cycle) => (ulong)((UInt128)cycle * PicosecondsPerSecond / FrequencyHz);
+    /// <exception cref="OverflowException">The edge lies beyond 2^64 - 1 ps (about 213 days).</exception>
+    public ulong EdgeTime(ulong cycle) => checked((ulong)((UInt128)cycle * PicosecondsPerSecond / FrequencyHz));
 
     /// <summary>Number of whole cycle edges at or before <paramref name="time"/> (the cycle count at that time).</summary>
     public ulong CycleAt(ulong time)

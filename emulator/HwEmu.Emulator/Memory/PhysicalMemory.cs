@@ -100,6 +100,35 @@ public sealed class PhysicalMemory
         return BinaryPrimitives.ReadUInt64LittleEndian(tmp);
     }
 
+    /// <summary>
+    /// Reads a little-endian value of 1, 2, 4 or 8 bytes; returns false (and 0) when the size is not one of those or
+    /// any byte lies outside the 52-bit physical address space.
+    /// </summary>
+    public bool TryRead(ulong pa, int size, out ulong value)
+    {
+        if (!IsValidAccess(pa, size))
+        {
+            value = 0;
+            return false;
+        }
+        value = Read(pa, size);
+        return true;
+    }
+
+    /// <summary>
+    /// Writes the low <paramref name="size"/> bytes (1, 2, 4 or 8) of <paramref name="value"/>; returns false, with
+    /// no effect, when the size is not one of those or any byte lies outside the 52-bit physical address space.
+    /// </summary>
+    public bool TryWrite(ulong pa, int size, ulong value)
+    {
+        if (!IsValidAccess(pa, size)) return false;
+        Write(pa, size, value);
+        return true;
+    }
+
+    private static bool IsValidAccess(ulong pa, int size) =>
+        size is 1 or 2 or 4 or 8 && pa < AddressLimit && (ulong)(size - 1) < AddressLimit - pa;
+
     // ---------------------------------------------------------------- scalar writes
 
     /// <summary>Writes a little-endian 64-bit value (any alignment, may cross pages).</summary>
@@ -145,9 +174,15 @@ public sealed class PhysicalMemory
     {
         while (!destination.IsEmpty)
         {
+            if (pa >= AddressLimit)
+            {
+                // Nothing above 2^52 is backed; stopping here also keeps pa from wrapping round to address 0.
+                destination.Clear();
+                return;
+            }
             int off = (int)(pa & PageMask);
             int n = Math.Min(PageSize - off, destination.Length);
-            byte[]? page = pa < AddressLimit ? LookupCached(pa >> PageShift) : null;
+            byte[]? page = LookupCached(pa >> PageShift);
             if (page is null) destination[..n].Clear();
             else page.AsSpan(off, n).CopyTo(destination);
             destination = destination[n..];
@@ -158,7 +193,7 @@ public sealed class PhysicalMemory
     /// <summary>Copies <paramref name="source"/> into memory starting at <paramref name="pa"/>.</summary>
     public void Write(ulong pa, ReadOnlySpan<byte> source)
     {
-        while (!source.IsEmpty)
+        while (!source.IsEmpty && pa < AddressLimit) // beyond 2^52 writes are ignored (and pa must not wrap)
         {
             int off = (int)(pa & PageMask);
             int n = Math.Min(PageSize - off, source.Length);
@@ -173,7 +208,7 @@ public sealed class PhysicalMemory
     /// <summary>Fills <paramref name="length"/> bytes from <paramref name="pa"/> with <paramref name="value"/>.</summary>
     public void Fill(ulong pa, ulong length, byte value)
     {
-        while (length > 0)
+        while (length > 0 && pa < AddressLimit) // beyond 2^52 writes are ignored (and pa must not wrap)
         {
             int off = (int)(pa & PageMask);
             int n = (int)Math.Min((ulong)(PageSize - off), length);

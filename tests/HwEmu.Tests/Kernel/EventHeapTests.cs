@@ -1,0 +1,123 @@
+using HwEmu.Emulator.Kernel;
+using NUnit.Framework;
+
+namespace HwEmu.Tests.Kernel;
+
+/// <summary>Both candidate queue structures, and the simulator on top, against a sorted-list reference.</summary>
+public class EventHeapTests
+{
+    private static readonly string[] Heaps = ["binary", "4-ary"];
+
+    private static IEventHeap Create(string kind) => kind == "binary" ? new BinaryEventHeap(4) : new QuaternaryEventHeap(4);
+
+    private static readonly Comparer<EventEntry> Order = Comparer<EventEntry>.Create((a, b) =>
+        EventEntry.Precedes(a, b) ? -1 : EventEntry.Precedes(b, a) ? 1 : 0);
+
+    [TestCaseSource(nameof(Heaps))]
+    public void RandomPushPopReplaceMatchesSortedReference(string kind)
+    {
+        var heap = Create(kind);
+        var reference = new SortedSet<EventEntry>(Order);
+        var random = new DeterministicRandom(11, "heap-stress");
+        ulong seq = 1;
+        for (int op = 0; op < 60_000; op++)
+        {
+            ulong op10 = random.Next(10);
+            // Small time and priority ranges so that ties on time, and on time and priority, are frequent.
+            var entry = new EventEntry(random.Next(64), (int)random.Next(3) - 1, seq++, op);
+            if (op10 < 5 || heap.Count == 0)
+            {
+                heap.Push(entry);
+                reference.Add(entry);
+            }
+            else if (op10 < 8)
+            {
+                Assert.That(heap.Root, Is.EqualTo(reference.Min));
+                reference.Remove(reference.Min);
+                heap.RemoveRoot();
+            }
+            else
+            {
+                Assert.That(heap.Root, Is.EqualTo(reference.Min));
+                reference.Remove(reference.Min);
+                heap.ReplaceRoot(entry);
+                reference.Add(entry);
+            }
+            Assert.That(heap.Count, Is.EqualTo(reference.Count));
+        }
+        while (heap.Count > 0)
+        {
+            Assert.That(heap.Root, Is.EqualTo(reference.Min));
+            reference.Remove(reference.Min);
+            heap.RemoveRoot();
+        }
+        Assert.That(reference, Is.Empty);
+    }
+
+    [TestCaseSource(nameof(Heaps))]
+    public void RebuildAfterFilteringRestoresHeapOrder(string kind)
+    {
+        var heap = Create(kind);
+        var random = new DeterministicRandom(12, "heap-rebuild");
+        for (int i = 0; i < 5000; i++) heap.Push(new EventEntry(random.Next(1000), 0, (ulong)i + 1, i));
+        var entries = heap.Entries;
+        int kept = 0;
+        for (int i = 0; i < entries.Length; i++)
+            if (entries[i].Slot % 3 != 0) entries[kept++] = entries[i];
+        heap.Rebuild(kept);
+        Assert.That(heap.Count, Is.EqualTo(kept));
+        var popped = new List<EventEntry>();
+        while (heap.Count > 0) { popped.Add(heap.Root); heap.RemoveRoot(); }
+        Assert.That(popped.All(e => e.Slot % 3 != 0), Is.True);
+        Assert.That(popped, Is.Ordered.Using((IComparer<EventEntry>)Order));
+        Assert.That(popped, Has.Count.EqualTo(5000 - 1667));
+    }
+
+    /// <summary>The simulator under random schedule / cancel / run operations, against a sorted reference.</summary>
+    [Test]
+    public void SimulatorMatchesReferenceUnderRandomScheduleAndCancel()
+    {
+        var sim = new Simulator();
+        var log = new List<ulong>();
+        var handler = new RecordingHandler(sim, p => log.Add(p));
+        var reference = new SortedSet<(ulong Time, int Priority, ulong Seq)>();
+        var handles = new List<(EventHandle Handle, (ulong, int, ulong) Key)>();
+        var random = new DeterministicRandom(13, "sim-stress");
+        ulong seq = 0;
+        for (int op = 0; op < 40_000; op++)
+        {
+            ulong kind = random.Next(100);
+            if (kind < 55)
+            {
+                ulong time = sim.Now + random.Next(500);
+                int priority = (int)random.Next(4) - 2;
+                seq++;
+                var h = sim.ScheduleAt(time, handler, seq, priority);
+                reference.Add((time, priority, seq));
+                handles.Add((h, (time, priority, seq)));
+            }
+            else if (kind < 80 && handles.Count > 0)
+            {
+                int i = (int)random.Next((ulong)handles.Count);
+                var (h, key) = handles[i];
+                handles[i] = handles[^1];
+                handles.RemoveAt(handles.Count - 1);
+                Assert.That(sim.Cancel(h), Is.EqualTo(reference.Remove(key)));
+            }
+            else
+            {
+                ulong limit = sim.Now + random.Next(300);
+                var expected = reference.Where(k => k.Time <= limit).ToList();
+                log.Clear();
+                sim.RunUntil(limit);
+                Assert.That(log, Is.EqualTo(expected.Select(k => k.Seq).ToList()));
+                foreach (var k in expected) reference.Remove(k);
+                Assert.That(sim.Now, Is.EqualTo(limit));
+            }
+            Assert.That(sim.PendingEvents, Is.EqualTo(reference.Count));
+        }
+        log.Clear();
+        sim.RunUntilIdle();
+        Assert.That(log, Is.EqualTo(reference.Select(k => k.Seq).ToList()));
+    }
+}
