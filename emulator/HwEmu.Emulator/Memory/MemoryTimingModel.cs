@@ -6,6 +6,9 @@ namespace HwEmu.Emulator.Memory;
 /// <param name="MaxOutstanding">Accesses that may be in flight at once; further requests wait for a slot.</param>
 public readonly record struct MemoryTiming(ulong LatencyPs = 80_000, double BytesPerNanosecond = 25.6, int MaxOutstanding = 32)
 {
+    /// <summary>The defaults: 80 ns, 25.6 GB/s (one DDR4-3200 channel), 32 outstanding accesses.</summary>
+    public MemoryTiming() : this(80_000, 25.6, 32) { }
+
     /// <summary>Throws a descriptive exception when a parameter is out of range (for scenario validation).</summary>
     public void Validate()
     {

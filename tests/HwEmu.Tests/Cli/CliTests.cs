@@ -23,11 +23,32 @@ public class CliTests
     }
 
     [Test]
-    public void VersionPrintsTheAssemblyVersion()
+    public void VersionPrintsTheAssemblyVersionFromTheRealBinary()
     {
-        var (code, output, _) = Hwemu("--version");
+        // --version reports the entry assembly, so run the built hwemu.dll as a process (also checks its exit code).
+        var (code, output) = RunProcess("--version");
         Assert.That(code, Is.EqualTo(0));
         Assert.That(output.Trim(), Does.StartWith("0.1.0"));
+    }
+
+    [Test]
+    public void BadUsageExitsWithTwoFromTheRealBinary()
+    {
+        var (code, _) = RunProcess("run", "--no-such-option");
+        Assert.That(code, Is.EqualTo(2));
+    }
+
+    private static (int Code, string Output) RunProcess(params string[] args)
+    {
+        var dll = Path.Combine(TestContext.CurrentContext.TestDirectory, "hwemu.dll");
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result + stderr.Result);
     }
 
     [Test]

@@ -55,10 +55,10 @@ public class PcieLinkTests
         var link = new PcieLink(Gen4x4);
         // 512 B at 0x2000: one request TLP (12 + 8 B) upstream; two 256 B completions (12 + 8 B each) downstream.
         ulong atRc = link.ReadRequest(0, 0x2000, 512, out int tag);
-        Assert.That(atRc, Is.EqualTo(20UL * 126_953_125 / 1_000_000 + 150_000)); // 2539.0625 -> 2540 ps (ceil)
+        Assert.That(atRc, Is.EqualTo(2540UL + 150_000)); // 20 B * 126.953125 ps = 2539.0625 -> 2540 ps (rounded up)
         ulong done = link.CompleteRead(1_000_000, 0x2000, 512, tag);
         Assert.That(link.DownstreamBytes, Is.EqualTo(2 * 20 + 512));
-        Assert.That(done, Is.EqualTo(1_000_000 + 552UL * 126_953_125 / 1_000_000 + 150_000 + 1)); // 70078.125 -> ceil
+        Assert.That(done, Is.EqualTo(1_000_000UL + 70_079 + 150_000)); // 552 B * 126.953125 ps = 70078.125 -> 70079 ps
     }
 
     [Test]
