@@ -3,12 +3,17 @@ using NUnit.Framework;
 
 namespace HwEmu.Tests.Kernel;
 
-/// <summary>Both candidate queue structures, and the simulator on top, against a sorted-list reference.</summary>
+/// <summary>The candidate queue structures, and the simulator on top, against a sorted-set reference.</summary>
 public class EventHeapTests
 {
-    private static readonly string[] Heaps = ["binary", "4-ary"];
+    private static readonly string[] Heaps = ["binary", "4-ary", "radix"];
 
-    private static IEventHeap Create(string kind) => kind == "binary" ? new BinaryEventHeap(4) : new QuaternaryEventHeap(4);
+    private static IEventHeap Create(string kind) => kind switch
+    {
+        "binary" => new BinaryEventHeap(4),
+        "4-ary" => new QuaternaryEventHeap(4),
+        _ => new RadixEventQueue(),
+    };
 
     private static readonly Comparer<EventEntry> Order = Comparer<EventEntry>.Create((a, b) =>
         EventEntry.Precedes(a, b) ? -1 : EventEntry.Precedes(b, a) ? 1 : 0);
@@ -52,6 +57,45 @@ public class EventHeapTests
             heap.RemoveRoot();
         }
         Assert.That(reference, Is.Empty);
+    }
+
+    /// <summary>
+    /// Simulation-like use: insertions never precede the last removed time, times span the whole 64-bit range
+    /// (so every radix bucket is used), with frequent exact ties.
+    /// </summary>
+    [TestCaseSource(nameof(Heaps))]
+    public void MonotoneWideRangeMatchesSortedReference(string kind)
+    {
+        var heap = Create(kind);
+        var reference = new SortedSet<EventEntry>(Order);
+        var random = new DeterministicRandom(14, "heap-monotone");
+        ulong now = 0, seq = 1;
+        for (int op = 0; op < 60_000; op++)
+        {
+            if (random.Next(100) < 55 || heap.Count == 0)
+            {
+                int bits = (int)random.Next(65);
+                ulong delay = bits == 0 ? 0 : random.NextUInt64() >> (64 - bits);
+                ulong time = ulong.MaxValue - now < delay ? ulong.MaxValue : now + delay;
+                var entry = new EventEntry(time, (int)random.Next(2), seq++, op);
+                heap.Push(entry);
+                reference.Add(entry);
+            }
+            else
+            {
+                Assert.That(heap.Root, Is.EqualTo(reference.Min));
+                now = reference.Min.Time;
+                reference.Remove(reference.Min);
+                heap.RemoveRoot();
+            }
+            Assert.That(heap.Count, Is.EqualTo(reference.Count));
+        }
+        while (heap.Count > 0)
+        {
+            Assert.That(heap.Root, Is.EqualTo(reference.Min));
+            reference.Remove(reference.Min);
+            heap.RemoveRoot();
+        }
     }
 
     [TestCaseSource(nameof(Heaps))]
