@@ -50,8 +50,17 @@ internal sealed class RadixEventQueue : IEventHeap
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Push(in EventEntry entry)
     {
-        if (entry.Time < _last) Rebase(entry.Time);
-        Place(entry);
+        if (_count == 0)
+        {
+            // Empty queue: the entry is the minimum; skip the trip through a bucket.
+            _last = entry.Time;
+            _current.Push(entry);
+        }
+        else
+        {
+            if (entry.Time < _last) Rebase(entry.Time);
+            Place(entry);
+        }
         _count++;
     }
 
@@ -142,12 +151,18 @@ internal sealed class RadixEventQueue : IEventHeap
         int b = BitOperations.TrailingZeroCount(_nonEmpty) + 1;
         var bucket = _buckets[b];
         int n = _bucketCounts[b];
+        _bucketCounts[b] = 0;
+        _nonEmpty &= ~(1UL << (b - 1));
+        if (n == 1)
+        {
+            _last = bucket[0].Time;
+            _current.Push(bucket[0]);
+            return;
+        }
         ulong min = bucket[0].Time;
         for (int i = 1; i < n; i++)
             if (bucket[i].Time < min) min = bucket[i].Time;
         _last = min;
-        _bucketCounts[b] = 0;
-        _nonEmpty &= ~(1UL << (b - 1));
         // All entries of bucket b agree with the new minimum above bit b - 1, so each lands in a lower bucket.
         for (int i = 0; i < n; i++) Place(bucket[i]);
         if (_bucketCapacity > 16L * Math.Max(_count, 4096)) TrimEmptyBuckets();
