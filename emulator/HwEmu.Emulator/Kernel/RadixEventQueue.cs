@@ -38,6 +38,9 @@ internal sealed class RadixEventQueue : IEventHeap
 
     public int Count => _count;
 
+    /// <summary>Total length of the bucket arrays (for the memory-bound test).</summary>
+    internal long BucketCapacity => _bucketCapacity;
+
     public ref readonly EventEntry Root
     {
         get

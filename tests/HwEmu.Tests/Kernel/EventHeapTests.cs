@@ -117,6 +117,35 @@ public class EventHeapTests
         Assert.That(popped, Has.Count.EqualTo(5000 - 1667));
     }
 
+    [Test]
+    public void RadixQueueGivesBackBucketsAfterAPhaseOfManyEntries()
+    {
+        var queue = new RadixEventQueue();
+        ulong seq = 1;
+        // Phase 1: 100 000 entries spread over bits 10..40, so many buckets grow large as they are drained.
+        var random = new DeterministicRandom(15, "radix-trim");
+        for (int i = 0; i < 100_000; i++)
+            queue.Push(new EventEntry(random.Next(1UL << 40), 0, seq++, i));
+        Assert.That(queue.BucketCapacity, Is.GreaterThan(100_000));
+        ulong previous = 0;
+        while (queue.Count > 10)
+        {
+            Assert.That(queue.Root.Time, Is.GreaterThanOrEqualTo(previous));
+            previous = queue.Root.Time;
+            queue.RemoveRoot();
+        }
+        // Phase 2: a small steady workload; the next refills find far more capacity than entries and trim it.
+        for (int i = 0; i < 1000; i++)
+        {
+            var root = queue.Root;
+            Assert.That(root.Time, Is.GreaterThanOrEqualTo(previous));
+            previous = root.Time;
+            queue.ReplaceRoot(new EventEntry(root.Time + 1 + random.Next(1UL << 20), 0, seq++, i));
+        }
+        Assert.That(queue.Count, Is.EqualTo(10));
+        Assert.That(queue.BucketCapacity, Is.LessThanOrEqualTo(16L * 4096));
+    }
+
     /// <summary>The simulator under random schedule / cancel / run operations, against a sorted reference.</summary>
     [Test]
     public void SimulatorMatchesReferenceUnderRandomScheduleAndCancel()
