@@ -4,31 +4,36 @@ using System.Runtime.CompilerServices;
 namespace HwEmu.Emulator.Kernel;
 
 /// <summary>
-/// Radix heap (Ahuja, Mehlhorn, Orlin, Tarjan 1990) specialised for event times, which never go below the last
-/// extracted minimum in a discrete-event simulation. Entries are bucketed by the highest bit in which their time
-/// differs from <c>_last</c> (the current minimum time): bucket b &gt; 0 holds times whose highest differing bit is
-/// b - 1; bucket 0 holds the entries whose time equals <c>_last</c> and is a small binary heap ordered by
-/// (priority, sequence). Insertion is O(1); extraction refills bucket 0 from the lowest non-empty bucket, and every
-/// entry moves to strictly lower buckets each time it is redistributed, so it moves at most 64 times in total.
+/// Radix heap (Ahuja, Mehlhorn, Orlin, Tarjan 1990) adapted to event entries. A boundary time <c>_last</c> splits
+/// the entries: those at or before it are in <c>_current</c>, a small binary heap ordered by (time, priority,
+/// sequence); those after it are in buckets 1..64 by the highest bit in which their time differs from
+/// <c>_last</c> (bucket b: bit b - 1). Every bucketed entry is later than every heap entry, and bucket b's entries
+/// are all earlier than bucket b + 1's. Insertion is O(1) (one <c>lzcnt</c> and an append, or a push on the small
+/// heap). When the heap empties, the lowest non-empty bucket is either moved into the heap whole (when it holds at
+/// most <see cref="DirectRefill"/> entries) or redistributed around its minimum into strictly lower buckets, so an
+/// entry is redistributed at most 64 times and in practice about log2(delay / spacing) times.
 /// </summary>
 /// <remarks>
-/// An insertion earlier than <c>_last</c> (possible after a run stopped at a time limit before the next event) is
-/// handled by rebasing: all entries are redistributed around the new minimum, O(n), once per such insertion.
+/// Unlike a textbook radix heap, an insertion before the boundary is legal (it goes to the heap), which a simulator
+/// needs after a run stopped at a time limit earlier than the next pending event.
 /// </remarks>
 internal sealed class RadixEventQueue : IEventHeap
 {
     private const int BucketCount = 65;
 
-    private readonly BinaryEventHeap _current = new(16); // bucket 0: time == _last
+    private readonly BinaryEventHeap _current = new(64); // entries with time <= _last
     private readonly EventEntry[][] _buckets = new EventEntry[BucketCount][];
     private readonly int[] _bucketCounts = new int[BucketCount];
     private ulong _nonEmpty;        // bit b - 1 set when bucket b (1..64) holds entries
-    private ulong _last;            // every entry's time is >= _last
+    private ulong _last;            // boundary: heap entries <= _last < bucketed entries
     private int _count;
     private EventEntry[] _scratch = new EventEntry[16];
     private long _bucketCapacity;   // total length of the bucket arrays, bounded by TrimEmptyBuckets
 
     private const int InitialBucketCapacity = 8;
+
+    /// <summary>A bucket with at most this many entries is moved into the heap whole (tuned by measurement).</summary>
+    internal const int DirectRefill = 8;
 
     public RadixEventQueue()
     {
@@ -53,17 +58,7 @@ internal sealed class RadixEventQueue : IEventHeap
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Push(in EventEntry entry)
     {
-        if (_count == 0)
-        {
-            // Empty queue: the entry is the minimum; skip the trip through a bucket.
-            _last = entry.Time;
-            _current.Push(entry);
-        }
-        else
-        {
-            if (entry.Time < _last) Rebase(entry.Time);
-            Place(entry);
-        }
+        Place(entry);
         _count++;
     }
 
@@ -107,13 +102,13 @@ internal sealed class RadixEventQueue : IEventHeap
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Place(in EventEntry entry)
     {
-        ulong diff = entry.Time ^ _last;
-        if (diff == 0)
+        if (entry.Time <= _last)
         {
+            // At or before the boundary: earlier than every bucketed entry, ordered by the small heap.
             _current.Push(entry);
             return;
         }
-        int b = 64 - BitOperations.LeadingZeroCount(diff);
+        int b = 64 - BitOperations.LeadingZeroCount(entry.Time ^ _last);
         ref int n = ref _bucketCounts[b];
         var bucket = _buckets[b];
         if (n == bucket.Length) bucket = GrowBucket(b);
@@ -147,7 +142,7 @@ internal sealed class RadixEventQueue : IEventHeap
         }
     }
 
-    /// <summary>Moves the entries with the smallest time into bucket 0 (which must be empty).</summary>
+    /// <summary>Moves the earliest entries into the current heap (which must be empty).</summary>
     private void Refill()
     {
         if (_nonEmpty == 0) return; // empty queue: callers only do this when Count > 0
@@ -156,18 +151,26 @@ internal sealed class RadixEventQueue : IEventHeap
         int n = _bucketCounts[b];
         _bucketCounts[b] = 0;
         _nonEmpty &= ~(1UL << (b - 1));
-        if (n == 1)
+        // Every entry of the lowest non-empty bucket is earlier than every entry of the higher buckets, and any
+        // time in that bucket is a valid new boundary for them (it agrees with the old one above bit b - 1).
+        if (n <= DirectRefill)
         {
-            _last = bucket[0].Time;
-            _current.Push(bucket[0]);
-            return;
+            // Few entries: hand them all to the heap instead of redistributing them level by level.
+            ulong max = bucket[0].Time;
+            for (int i = 1; i < n; i++)
+                if (bucket[i].Time > max) max = bucket[i].Time;
+            _last = max;
+            for (int i = 0; i < n; i++) _current.Push(bucket[i]);
         }
-        ulong min = bucket[0].Time;
-        for (int i = 1; i < n; i++)
-            if (bucket[i].Time < min) min = bucket[i].Time;
-        _last = min;
-        // All entries of bucket b agree with the new minimum above bit b - 1, so each lands in a lower bucket.
-        for (int i = 0; i < n; i++) Place(bucket[i]);
+        else
+        {
+            ulong min = bucket[0].Time;
+            for (int i = 1; i < n; i++)
+                if (bucket[i].Time < min) min = bucket[i].Time;
+            _last = min;
+            // Entries at the new boundary go to the heap, the others to strictly lower buckets.
+            for (int i = 0; i < n; i++) Place(bucket[i]);
+        }
         if (_bucketCapacity > 16L * Math.Max(_count, 4096)) TrimEmptyBuckets();
     }
 
@@ -182,15 +185,6 @@ internal sealed class RadixEventQueue : IEventHeap
             _buckets[b].AsSpan(0, _bucketCounts[b]).CopyTo(_scratch.AsSpan(k));
             k += _bucketCounts[b];
         }
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Rebase(ulong newLast)
-    {
-        Gather();
-        ClearBuckets();
-        _last = newLast;
-        for (int i = 0; i < _count; i++) Place(_scratch[i]);
     }
 
     private void ClearBuckets()
