@@ -58,6 +58,9 @@ internal sealed class RadixEventQueue : IEventHeap
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Push(in EventEntry entry)
     {
+        // An empty queue has no bucketed entries, so the boundary may move to the new entry: it goes straight to
+        // the heap instead of through a bucket and a refill (the single-pending-event case).
+        if (_count == 0) _last = entry.Time;
         Place(entry);
         _count++;
     }
@@ -71,7 +74,16 @@ internal sealed class RadixEventQueue : IEventHeap
 
     public void ReplaceRoot(in EventEntry entry)
     {
-        RemoveRoot();
+        if (_current.Count == 0) Refill();
+        if (entry.Time <= _last || _count == 1)
+        {
+            // The replacement belongs in the heap (or is the only entry left): one sift.
+            if (_count == 1) _last = Math.Max(_last, entry.Time);
+            _current.ReplaceRoot(entry);
+            return;
+        }
+        _current.RemoveRoot();
+        _count--;
         Push(entry);
     }
 

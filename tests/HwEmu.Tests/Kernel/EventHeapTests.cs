@@ -124,6 +124,7 @@ public class EventHeapTests
         ulong seq = 1;
         // Phase 1: 100 000 entries spread over bits 10..40, so many buckets grow large as they are drained.
         var random = new DeterministicRandom(15, "radix-trim");
+        queue.Push(new EventEntry(0, 0, seq++, -1)); // boundary at 0: everything after goes to buckets
         for (int i = 0; i < 100_000; i++)
             queue.Push(new EventEntry(random.Next(1UL << 40), 0, seq++, i));
         Assert.That(queue.BucketCapacity, Is.GreaterThan(100_000));
