@@ -4,47 +4,48 @@ using System.Runtime.CompilerServices;
 namespace HwEmu.Emulator.Kernel;
 
 /// <summary>
-/// Radix heap (Ahuja, Mehlhorn, Orlin, Tarjan 1990) adapted to event entries. A boundary time <c>_last</c> splits
-/// the entries: those at or before it are in <c>_current</c>, a small binary heap ordered by (time, priority,
-/// sequence); those after it are in buckets 1..64 by the highest bit in which their time differs from
-/// <c>_last</c> (bucket b: bit b - 1). Every bucketed entry is later than every heap entry, and bucket b's entries
-/// are all earlier than bucket b + 1's. Insertion is O(1) (one <c>lzcnt</c> and an append, or a push on the small
-/// heap). When the heap empties, the lowest non-empty bucket is either moved into the heap whole (when it holds at
-/// most <see cref="DirectRefill"/> entries) or redistributed around its minimum into strictly lower buckets, so an
-/// entry is redistributed at most 64 times and in practice about log2(delay / spacing) times.
+/// Radix heap (Ahuja, Mehlhorn, Orlin, Tarjan 1990) with base-16 digits, adapted to event entries. A boundary time
+/// <c>_last</c> splits the entries: those at or before it are in <c>_current</c>, a small binary heap ordered by
+/// (time, priority, sequence); later ones are in 256 buckets indexed by (position of the highest base-16 digit in
+/// which the time differs from <c>_last</c>, value of that digit). In index order the buckets hold disjoint,
+/// increasing time ranges, all later than the heap's entries. Insertion is O(1): one <c>lzcnt</c> and a list
+/// push. When the heap empties, the lowest non-empty bucket is either moved into the heap whole (at most
+/// <see cref="DirectRefill"/> entries) or redistributed around its earliest time into buckets of lower digit
+/// positions, so an entry is redistributed at most 16 times and in practice about log16(delay / spacing) times.
 /// </summary>
 /// <remarks>
-/// Unlike a textbook radix heap, an insertion before the boundary is legal (it goes to the heap), which a simulator
-/// needs after a run stopped at a time limit earlier than the next pending event.
+/// Bucket contents are singly linked lists through one node pool, so memory is exactly proportional to the
+/// largest number of entries ever held and the steady state allocates nothing. Unlike a textbook radix heap, an
+/// insertion before the boundary is legal (it goes to the heap), which a simulator needs after a run stopped at a
+/// time limit earlier than the next pending event.
 /// </remarks>
 internal sealed class RadixEventQueue : IEventHeap
 {
-    private const int BucketCount = 65;
+    private const int DigitBits = 4;
+    private const int DigitValues = 1 << DigitBits;
+    private const int BucketCount = 64 / DigitBits * DigitValues; // 256
 
-    private readonly BinaryEventHeap _current = new(64); // entries with time <= _last
-    private readonly EventEntry[][] _buckets = new EventEntry[BucketCount][];
+    /// <summary>A bucket with at most this many entries is moved into the heap whole (chosen by measurement).</summary>
+    internal const int DirectRefill = 2;
+
+    private readonly BinaryEventHeap _current = new(64);     // entries with time <= _last
+    private readonly int[] _head = new int[BucketCount];      // first node of each bucket, -1 when empty
     private readonly int[] _bucketCounts = new int[BucketCount];
-    private ulong _nonEmpty;        // bit b - 1 set when bucket b (1..64) holds entries
+    private readonly ulong[] _nonEmpty = new ulong[BucketCount / 64]; // bit b set when bucket b holds entries
+    private EventEntry[] _nodes = new EventEntry[64];
+    private int[] _next = new int[64];
+    private int _freeHead = -1;     // free-node list
+    private int _nodesUsed;         // nodes [0, _nodesUsed) have been handed out at least once
     private ulong _last;            // boundary: heap entries <= _last < bucketed entries
     private int _count;
     private EventEntry[] _scratch = new EventEntry[16];
-    private long _bucketCapacity;   // total length of the bucket arrays, bounded by TrimEmptyBuckets
 
-    private const int InitialBucketCapacity = 8;
-
-    /// <summary>A bucket with at most this many entries is moved into the heap whole (tuned by measurement).</summary>
-    internal const int DirectRefill = 8;
-
-    public RadixEventQueue()
-    {
-        for (int b = 1; b < BucketCount; b++) _buckets[b] = new EventEntry[InitialBucketCapacity];
-        _bucketCapacity = (BucketCount - 1) * InitialBucketCapacity;
-    }
+    public RadixEventQueue() => _head.AsSpan().Fill(-1);
 
     public int Count => _count;
 
-    /// <summary>Total length of the bucket arrays (for the memory-bound test).</summary>
-    internal long BucketCapacity => _bucketCapacity;
+    /// <summary>Nodes in the pool (for the memory-bound test): the most entries ever bucketed at once.</summary>
+    internal int PoolSize => _nodesUsed;
 
     public ref readonly EventEntry Root
     {
@@ -61,7 +62,13 @@ internal sealed class RadixEventQueue : IEventHeap
         // An empty queue has no bucketed entries, so the boundary may move to the new entry: it goes straight to
         // the heap instead of through a bucket and a refill (the single-pending-event case).
         if (_count == 0) _last = entry.Time;
-        Place(entry);
+        if (entry.Time <= _last) _current.Push(entry);
+        else
+        {
+            int node = AllocateNode();
+            _nodes[node] = entry;
+            Link(node, entry.Time);
+        }
         _count++;
     }
 
@@ -100,8 +107,8 @@ internal sealed class RadixEventQueue : IEventHeap
     {
         // Entries (the scratch copy) was filtered by the caller; the buckets still hold the old contents.
         ClearBuckets();
-        _count = count;
-        for (int i = 0; i < count; i++) Place(_scratch[i]);
+        _count = 0;
+        for (int i = 0; i < count; i++) Push(_scratch[i]);
     }
 
     public void Clear()
@@ -112,97 +119,116 @@ internal sealed class RadixEventQueue : IEventHeap
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Place(in EventEntry entry)
+    private int AllocateNode()
     {
-        if (entry.Time <= _last)
+        int node = _freeHead;
+        if (node >= 0)
         {
-            // At or before the boundary: earlier than every bucketed entry, ordered by the small heap.
-            _current.Push(entry);
-            return;
+            _freeHead = _next[node];
+            return node;
         }
-        int b = 64 - BitOperations.LeadingZeroCount(entry.Time ^ _last);
-        ref int n = ref _bucketCounts[b];
-        var bucket = _buckets[b];
-        if (n == bucket.Length) bucket = GrowBucket(b);
-        bucket[n++] = entry;
-        _nonEmpty |= 1UL << (b - 1);
+        if (_nodesUsed == _nodes.Length) GrowPool();
+        return _nodesUsed++;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private EventEntry[] GrowBucket(int b)
+    private void GrowPool()
     {
-        _bucketCapacity += _buckets[b].Length;
-        Array.Resize(ref _buckets[b], _buckets[b].Length * 2);
-        return _buckets[b];
+        Array.Resize(ref _nodes, _nodes.Length * 2);
+        Array.Resize(ref _next, _next.Length * 2);
     }
 
-    /// <summary>
-    /// Each bucket keeps the largest size it ever needed, so a run whose delays change scale could leave up to 64
-    /// arrays of n entries behind. When the total exceeds a fixed multiple of the live count, empty buckets are
-    /// given back; a steady workload never gets here, so the dispatch path stays allocation-free.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void TrimEmptyBuckets()
+    /// <summary>Adds <paramref name="node"/> (time <paramref name="time"/> &gt; <c>_last</c>) to its bucket.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Link(int node, ulong time)
     {
-        for (int b = 1; b < BucketCount; b++)
-        {
-            if (_bucketCounts[b] == 0 && _buckets[b].Length > InitialBucketCapacity)
-            {
-                _bucketCapacity -= _buckets[b].Length - InitialBucketCapacity;
-                _buckets[b] = new EventEntry[InitialBucketCapacity];
-            }
-        }
+        // Highest base-16 digit in which the time differs from the boundary, and that digit's value.
+        int position = (63 - BitOperations.LeadingZeroCount(time ^ _last)) >> 2;
+        int b = (position << DigitBits) | (int)(time >> (position << 2)) & (DigitValues - 1);
+        _next[node] = _head[b];
+        _head[b] = node;
+        _bucketCounts[b]++;
+        _nonEmpty[b >> 6] |= 1UL << b;
     }
 
-    /// <summary>Moves the earliest entries into the current heap (which must be empty).</summary>
+    /// <summary>Moves the earliest entries into the heap (which must be empty).</summary>
     private void Refill()
     {
-        if (_nonEmpty == 0) return; // empty queue: callers only do this when Count > 0
-        int b = BitOperations.TrailingZeroCount(_nonEmpty) + 1;
-        var bucket = _buckets[b];
+        int word = 0;
+        while (_nonEmpty[word] == 0)
+            if (++word == _nonEmpty.Length) return; // empty queue: callers only do this when Count > 0
+        int b = (word << 6) + BitOperations.TrailingZeroCount(_nonEmpty[word]);
+        int node = _head[b];
         int n = _bucketCounts[b];
+        _head[b] = -1;
         _bucketCounts[b] = 0;
-        _nonEmpty &= ~(1UL << (b - 1));
-        // Every entry of the lowest non-empty bucket is earlier than every entry of the higher buckets, and any
-        // time in that bucket is a valid new boundary for them (it agrees with the old one above bit b - 1).
+        _nonEmpty[word] &= ~(1UL << b);
+        // Every entry of the lowest non-empty bucket is earlier than every entry of the other buckets, and any time
+        // in that bucket is a valid new boundary for them (it has the same digits as the old boundary from the
+        // bucket's digit position up, except that digit, which the other buckets of that position exceed).
+        var nodes = _nodes;
         if (n <= DirectRefill)
         {
-            // Few entries: hand them all to the heap instead of redistributing them level by level.
-            ulong max = bucket[0].Time;
-            for (int i = 1; i < n; i++)
-                if (bucket[i].Time > max) max = bucket[i].Time;
+            // Few entries: hand them all to the heap instead of redistributing them digit by digit.
+            ulong max = 0;
+            while (node >= 0)
+            {
+                int next = _next[node];
+                if (nodes[node].Time > max) max = nodes[node].Time;
+                _current.Push(nodes[node]);
+                FreeNode(node);
+                node = next;
+            }
             _last = max;
-            for (int i = 0; i < n; i++) _current.Push(bucket[i]);
+            return;
         }
-        else
+        ulong min = ulong.MaxValue;
+        for (int i = node; i >= 0; i = _next[i])
+            if (nodes[i].Time < min) min = nodes[i].Time;
+        _last = min;
+        // Entries at the new boundary go to the heap, the others to buckets of lower digit positions.
+        while (node >= 0)
         {
-            ulong min = bucket[0].Time;
-            for (int i = 1; i < n; i++)
-                if (bucket[i].Time < min) min = bucket[i].Time;
-            _last = min;
-            // Entries at the new boundary go to the heap, the others to strictly lower buckets.
-            for (int i = 0; i < n; i++) Place(bucket[i]);
+            int next = _next[node];
+            ulong time = nodes[node].Time;
+            if (time == min)
+            {
+                _current.Push(nodes[node]);
+                FreeNode(node);
+            }
+            else
+            {
+                Link(node, time);
+            }
+            node = next;
         }
-        if (_bucketCapacity > 16L * Math.Max(_count, 4096)) TrimEmptyBuckets();
     }
 
-    /// <summary>Copies every entry into the scratch array (bucket 0 first).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void FreeNode(int node)
+    {
+        _next[node] = _freeHead;
+        _freeHead = node;
+    }
+
+    /// <summary>Copies every entry into the scratch array (heap first).</summary>
     private void Gather()
     {
         if (_scratch.Length < _count) _scratch = new EventEntry[Math.Max(_count, _scratch.Length * 2)];
         int k = 0;
         foreach (var e in _current.Entries) _scratch[k++] = e;
-        for (int b = 1; b < BucketCount; b++)
-        {
-            _buckets[b].AsSpan(0, _bucketCounts[b]).CopyTo(_scratch.AsSpan(k));
-            k += _bucketCounts[b];
-        }
+        for (int b = 0; b < BucketCount; b++)
+            for (int node = _head[b]; node >= 0; node = _next[node])
+                _scratch[k++] = _nodes[node];
     }
 
     private void ClearBuckets()
     {
         _current.Clear();
+        _head.AsSpan().Fill(-1);
         Array.Clear(_bucketCounts);
-        _nonEmpty = 0;
+        Array.Clear(_nonEmpty);
+        _freeHead = -1;
+        _nodesUsed = 0;
     }
 }

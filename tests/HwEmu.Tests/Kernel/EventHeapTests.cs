@@ -118,33 +118,27 @@ public class EventHeapTests
     }
 
     [Test]
-    public void RadixQueueGivesBackBucketsAfterAPhaseOfManyEntries()
+    public void RadixQueuePoolIsBoundedByThePeakEntryCount()
     {
         var queue = new RadixEventQueue();
+        var random = new DeterministicRandom(15, "radix-pool");
         ulong seq = 1;
-        // Phase 1: 100 000 entries spread over bits 10..40, so many buckets grow large as they are drained.
-        var random = new DeterministicRandom(15, "radix-trim");
         queue.Push(new EventEntry(0, 0, seq++, -1)); // boundary at 0: everything after goes to buckets
-        for (int i = 0; i < 100_000; i++)
-            queue.Push(new EventEntry(random.Next(1UL << 40), 0, seq++, i));
-        Assert.That(queue.BucketCapacity, Is.GreaterThan(100_000));
+        for (int i = 0; i < 5000; i++)
+            queue.Push(new EventEntry(1 + random.Next(1UL << 40), 0, seq++, i));
+        int peak = queue.PoolSize;
+        Assert.That(peak, Is.EqualTo(5000));
+        // A long steady phase with wide-ranging delays reuses nodes: the pool does not grow with the number of operations.
         ulong previous = 0;
-        while (queue.Count > 10)
-        {
-            Assert.That(queue.Root.Time, Is.GreaterThanOrEqualTo(previous));
-            previous = queue.Root.Time;
-            queue.RemoveRoot();
-        }
-        // Phase 2: a small steady workload; the next refills find far more capacity than entries and trim it.
-        for (int i = 0; i < 1000; i++)
+        for (int i = 0; i < 200_000; i++)
         {
             var root = queue.Root;
             Assert.That(root.Time, Is.GreaterThanOrEqualTo(previous));
             previous = root.Time;
-            queue.ReplaceRoot(new EventEntry(root.Time + 1 + random.Next(1UL << 20), 0, seq++, i));
+            queue.ReplaceRoot(new EventEntry(root.Time + 1 + random.Next(1UL << (int)random.Next(48)), 0, seq++, i));
         }
-        Assert.That(queue.Count, Is.EqualTo(10));
-        Assert.That(queue.BucketCapacity, Is.LessThanOrEqualTo(16L * 4096));
+        Assert.That(queue.Count, Is.EqualTo(5001));
+        Assert.That(queue.PoolSize, Is.LessThanOrEqualTo(queue.Count), "never more nodes than entries");
     }
 
     /// <summary>The simulator under random schedule / cancel / run operations, against a sorted reference.</summary>
