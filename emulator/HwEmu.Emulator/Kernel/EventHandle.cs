@@ -3,7 +3,8 @@ namespace HwEmu.Emulator.Kernel;
 /// <summary>
 /// Opaque reference to a scheduled event, used to cancel it. The default value refers to no event. A handle stays
 /// safe to use after its event ran or was cancelled: <see cref="Simulator.Cancel"/> then simply returns false,
-/// because every scheduled event has a sequence number that is never reused.
+/// because every scheduled event has a sequence number that is never reused. A handle is only meaningful to the
+/// simulator that returned it.
 /// </summary>
 public readonly struct EventHandle : IEquatable<EventHandle>
 {

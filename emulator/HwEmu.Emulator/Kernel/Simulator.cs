@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 // The queue structure chosen by measurement (docs/kernel.md, "Event queue").
-using EventQueue = HwEmu.Emulator.Kernel.QuaternaryEventHeap;
+using EventQueue = HwEmu.Emulator.Kernel.RadixEventQueue;
 
 namespace HwEmu.Emulator.Kernel;
 
@@ -31,7 +31,7 @@ public sealed class Simulator
 
     private const int CompactionMinimum = 1024;
 
-    private readonly EventQueue _queue = new(256);
+    private readonly EventQueue _queue = new();
     private EventSlot[] _slots = new EventSlot[256];
     private int[] _freeSlots = new int[256];
     private int _freeCount;

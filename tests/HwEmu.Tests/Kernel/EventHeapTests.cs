@@ -3,12 +3,17 @@ using NUnit.Framework;
 
 namespace HwEmu.Tests.Kernel;
 
-/// <summary>Both candidate queue structures, and the simulator on top, against a sorted-list reference.</summary>
+/// <summary>The candidate queue structures, and the simulator on top, against a sorted-set reference.</summary>
 public class EventHeapTests
 {
-    private static readonly string[] Heaps = ["binary", "4-ary"];
+    private static readonly string[] Heaps = ["binary", "4-ary", "radix"];
 
-    private static IEventHeap Create(string kind) => kind == "binary" ? new BinaryEventHeap(4) : new QuaternaryEventHeap(4);
+    private static IEventHeap Create(string kind) => kind switch
+    {
+        "binary" => new BinaryEventHeap(4),
+        "4-ary" => new QuaternaryEventHeap(4),
+        _ => new RadixEventQueue(),
+    };
 
     private static readonly Comparer<EventEntry> Order = Comparer<EventEntry>.Create((a, b) =>
         EventEntry.Precedes(a, b) ? -1 : EventEntry.Precedes(b, a) ? 1 : 0);
@@ -54,6 +59,45 @@ public class EventHeapTests
         Assert.That(reference, Is.Empty);
     }
 
+    /// <summary>
+    /// Simulation-like use: insertions never precede the last removed time, times span the whole 64-bit range
+    /// (so every radix bucket is used), with frequent exact ties.
+    /// </summary>
+    [TestCaseSource(nameof(Heaps))]
+    public void MonotoneWideRangeMatchesSortedReference(string kind)
+    {
+        var heap = Create(kind);
+        var reference = new SortedSet<EventEntry>(Order);
+        var random = new DeterministicRandom(14, "heap-monotone");
+        ulong now = 0, seq = 1;
+        for (int op = 0; op < 60_000; op++)
+        {
+            if (random.Next(100) < 55 || heap.Count == 0)
+            {
+                int bits = (int)random.Next(65);
+                ulong delay = bits == 0 ? 0 : random.NextUInt64() >> (64 - bits);
+                ulong time = ulong.MaxValue - now < delay ? ulong.MaxValue : now + delay;
+                var entry = new EventEntry(time, (int)random.Next(2), seq++, op);
+                heap.Push(entry);
+                reference.Add(entry);
+            }
+            else
+            {
+                Assert.That(heap.Root, Is.EqualTo(reference.Min));
+                now = reference.Min.Time;
+                reference.Remove(reference.Min);
+                heap.RemoveRoot();
+            }
+            Assert.That(heap.Count, Is.EqualTo(reference.Count));
+        }
+        while (heap.Count > 0)
+        {
+            Assert.That(heap.Root, Is.EqualTo(reference.Min));
+            reference.Remove(reference.Min);
+            heap.RemoveRoot();
+        }
+    }
+
     [TestCaseSource(nameof(Heaps))]
     public void RebuildAfterFilteringRestoresHeapOrder(string kind)
     {
@@ -71,6 +115,30 @@ public class EventHeapTests
         Assert.That(popped.All(e => e.Slot % 3 != 0), Is.True);
         Assert.That(popped, Is.Ordered.Using((IComparer<EventEntry>)Order));
         Assert.That(popped, Has.Count.EqualTo(5000 - 1667));
+    }
+
+    [Test]
+    public void RadixQueuePoolIsBoundedByThePeakEntryCount()
+    {
+        var queue = new RadixEventQueue();
+        var random = new DeterministicRandom(15, "radix-pool");
+        ulong seq = 1;
+        queue.Push(new EventEntry(0, 0, seq++, -1)); // boundary at 0: everything after goes to buckets
+        for (int i = 0; i < 5000; i++)
+            queue.Push(new EventEntry(1 + random.Next(1UL << 40), 0, seq++, i));
+        int peak = queue.PoolSize;
+        Assert.That(peak, Is.EqualTo(5000));
+        // A long steady phase with wide-ranging delays reuses nodes: the pool does not grow with the number of operations.
+        ulong previous = 0;
+        for (int i = 0; i < 200_000; i++)
+        {
+            var root = queue.Root;
+            Assert.That(root.Time, Is.GreaterThanOrEqualTo(previous));
+            previous = root.Time;
+            queue.ReplaceRoot(new EventEntry(root.Time + 1 + random.Next(1UL << (int)random.Next(48)), 0, seq++, i));
+        }
+        Assert.That(queue.Count, Is.EqualTo(5001));
+        Assert.That(queue.PoolSize, Is.LessThanOrEqualTo(queue.Count), "never more nodes than entries");
     }
 
     /// <summary>The simulator under random schedule / cancel / run operations, against a sorted reference.</summary>

@@ -1,0 +1,74 @@
+using BenchmarkDotNet.Attributes;
+using HwEmu.Emulator.Kernel;
+
+namespace HwEmu.Perf.Kernel;
+
+/// <summary>
+/// The candidate event-queue structures under the classic "hold" model: remove the earliest entry and insert one
+/// at its time plus a pseudo-random delay of 1 to 66.5 ns, with a constant number of pending entries. This is
+/// what a simulator does when each event re-arms itself. Reported time is per hold operation.
+/// </summary>
+[MemoryDiagnoser]
+public class EventQueueBenchmarks
+{
+    private const int OpsPerInvoke = 100_000;
+
+    private BinaryEventHeap _binary = null!;
+    private QuaternaryEventHeap _quaternary = null!;
+    private RadixEventQueue _radix = null!;
+    private ulong _x;
+    private ulong _sequence;
+
+    /// <summary>Entries pending at all times.</summary>
+    [Params(1, 1_000, 1_000_000)]
+    public int Pending { get; set; }
+
+    /// <summary>Fills the three structures with the same entries.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        _binary = new BinaryEventHeap();
+        _quaternary = new QuaternaryEventHeap();
+        _radix = new RadixEventQueue();
+        _x = 0x9E3779B97F4A7C15UL;
+        for (int i = 0; i < Pending; i++)
+        {
+            var e = new EventEntry(NextDelay(), 0, ++_sequence, i);
+            _binary.Push(e);
+            _quaternary.Push(e);
+            _radix.Push(e);
+        }
+    }
+
+    /// <summary>Binary heap.</summary>
+    [Benchmark(Baseline = true, OperationsPerInvoke = OpsPerInvoke)]
+    public void Binary() => Hold(_binary);
+
+    /// <summary>4-ary heap.</summary>
+    [Benchmark(OperationsPerInvoke = OpsPerInvoke)]
+    public void Quaternary() => Hold(_quaternary);
+
+    /// <summary>Radix heap (monotone integer priority queue).</summary>
+    [Benchmark(OperationsPerInvoke = OpsPerInvoke)]
+    public void Radix() => Hold(_radix);
+
+    // Generic over the concrete sealed type so every call is direct, as in the simulator.
+    private void Hold<TQueue>(TQueue queue) where TQueue : class, IEventHeap
+    {
+        for (int i = 0; i < OpsPerInvoke; i++)
+        {
+            var root = queue.Root;
+            queue.ReplaceRoot(new EventEntry(root.Time + NextDelay(), 0, ++_sequence, root.Slot));
+        }
+    }
+
+    private ulong NextDelay()
+    {
+        ulong x = _x;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        _x = x;
+        return 1_000 + (x & 0xFFFF);
+    }
+}
