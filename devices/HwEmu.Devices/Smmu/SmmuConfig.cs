@@ -147,5 +147,5 @@ public sealed record SmmuTiming
     /// <summary>Concurrent table walks (gem5 ptw_slots).</summary>
     public int WalkSlots { get; init; } = 16;
     /// <summary>Memory seen by descriptor fetches.</summary>
-    public MemoryTiming Memory { get; init; } = new();
+    public MemoryTiming Memory { get; init; } = new MemoryTiming(LatencyPs: 80_000, BytesPerNanosecond: 25.6, MaxOutstanding: 32);
 }
