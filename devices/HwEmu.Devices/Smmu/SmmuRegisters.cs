@@ -193,18 +193,19 @@ public sealed class SmmuRegisters
 
     /// <summary>
     /// Finds the register at <paramref name="offset"/> for an access of <paramref name="size"/> bytes; false for
-    /// reserved offsets (RAZ/WI). <paramref name="shift"/> is 32 for the upper half of a 64-bit register.
+    /// reserved offsets (RAZ/WI) and for a 64-bit access to a 32-bit register (<paramref name="badSize"/>).
+    /// <paramref name="shift"/> is 32 for the upper half of a 64-bit register.
     /// </summary>
-    public bool TryDecode(ulong offset, int size, out SmmuRegister id, out int shift)
+    public bool TryDecode(ulong offset, int size, out SmmuRegister id, out int shift, out bool badSize)
     {
-        id = default; shift = 0;
+        id = default; shift = 0; badSize = false;
         if (offset >= WindowSize || (offset & 0xffff) >= 0x1000) return false;
         int slot = (int)((offset >> 16) * 0x400 + ((offset & 0xfff) >> 2));
         int idx = _map[slot] - 1;
         if (idx < 0) return false;
         id = (SmmuRegister)idx;
         shift = _half[slot] * 32;
-        if (size == 8 && (Definitions[idx].Width != 8 || shift != 0)) return false;
+        if (size == 8 && (Definitions[idx].Width != 8 || shift != 0)) { badSize = true; return false; }
         return true;
     }
 

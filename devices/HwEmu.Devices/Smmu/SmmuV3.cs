@@ -125,7 +125,8 @@ public sealed class SmmuV3 : IMmioDevice
     {
         value = 0;
         if (size is not (4 or 8) || (offset & (ulong)(size - 1)) != 0) return BusStatus.SlaveError;
-        if (!_regs.TryDecode(offset, size, out var id, out int shift)) return BusStatus.Ok; // reserved: RAZ
+        if (!_regs.TryDecode(offset, size, out var id, out int shift, out bool badSize))
+            return badSize ? BusStatus.SlaveError : BusStatus.Ok; // reserved: RAZ
         ulong v = _regs[id] >> shift;
         value = size == 4 ? v & 0xffff_ffff : v;
         return BusStatus.Ok;
@@ -135,7 +136,8 @@ public sealed class SmmuV3 : IMmioDevice
     public BusStatus Write(ulong offset, int size, ulong value, in BusAttributes attributes)
     {
         if (size is not (4 or 8) || (offset & (ulong)(size - 1)) != 0) return BusStatus.SlaveError;
-        if (!_regs.TryDecode(offset, size, out var id, out int shift)) return BusStatus.Ok; // reserved: WI
+        if (!_regs.TryDecode(offset, size, out var id, out int shift, out bool badSize))
+            return badSize ? BusStatus.SlaveError : BusStatus.Ok; // reserved: WI
         var def = _regs.Definitions[(int)id];
         ulong old = _regs[id];
         ulong cr0 = _regs[SmmuRegister.Cr0];
