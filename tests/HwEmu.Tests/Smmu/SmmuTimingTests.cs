@@ -105,3 +105,24 @@ public class SmmuTimingTests
         Assert.That((rec.Translations, rec.Commands, rec.Events), Is.EqualTo((2, 1, 1)));
     }
 }
+
+public class SmmuQuickBenchmarkTests
+{
+    [Test]
+    public void QuickBenchmarksRunAndAllocateNothingPerTranslation()
+    {
+        var f = new SmmuBenchmarkFixture(cold: true);
+        Assert.That(f.Translate(3), Is.EqualTo(0x1_0000_3040UL));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++) f.Translate(i);
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0), "full walks allocate nothing");
+        var w = new SmmuBenchmarkFixture(cold: false);
+        before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++) w.Translate(i);
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0), "TLB hits allocate nothing");
+        var (name, ops, secs) = SmmuQuickBenchmarks.TlbHit(100_000);
+        Assert.That((name, ops), Is.EqualTo(("smmu.translate.tlbhit", 100_000L)));
+        Assert.That(secs, Is.GreaterThan(0));
+        Assert.That(SmmuQuickBenchmarks.FullWalk(10_000).Name, Is.EqualTo("smmu.translate.fullwalk"));
+    }
+}
