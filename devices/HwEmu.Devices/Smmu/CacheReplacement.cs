@@ -46,6 +46,7 @@ internal sealed class ReplacementState
         _rng = seed == 0 ? 0x9e3779b97f4a7c15UL : seed;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void Touch(int index)
     {
         if (_policy == CacheReplacement.Lru) _stamps[index] = ++_clock;

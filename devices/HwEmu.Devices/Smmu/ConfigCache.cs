@@ -13,7 +13,7 @@ public sealed class ConfigCache
     private readonly uint[] _sid;
     private readonly uint[] _ssid;
     private readonly bool[] _valid;
-    private readonly int _ways, _sets;
+    private readonly int _ways, _sets, _setMask;
     private readonly ReplacementState _repl;
 
     /// <summary>Creates the cache.</summary>
@@ -21,6 +21,7 @@ public sealed class ConfigCache
     {
         _ways = geometry.EffectiveWays;
         _sets = geometry.Sets;
+        _setMask = _sets > 0 && (_sets & (_sets - 1)) == 0 ? _sets - 1 : -1;
         int n = _sets * _ways;
         _configs = new StreamConfig[n];
         _sid = new uint[n];
@@ -30,30 +31,36 @@ public sealed class ConfigCache
     }
 
     /// <summary>Lookups that hit.</summary>
-    public long Hits { get; private set; }
+    public long Hits => _hits;
     /// <summary>Lookups that missed.</summary>
-    public long Misses { get; private set; }
+    public long Misses => _misses;
+
+    private long _hits, _misses;
 
     /// <summary>Number of valid entries.</summary>
     public int Count { get { int n = 0; foreach (bool v in _valid) if (v) n++; return n; } }
 
-    private int SetOf(uint sid, uint ssid) => (int)((sid ^ (ssid * 0x9e3779b1u)) % (uint)_sets);
+    private int SetOf(uint sid, uint ssid)
+    {
+        uint h = sid ^ (ssid * 0x9e3779b1u);
+        return _setMask >= 0 ? (int)(h & (uint)_setMask) : (int)(h % (uint)_sets);
+    }
 
     /// <summary>Index of the entry for (<paramref name="sid"/>, <paramref name="ssid"/>) or -1.</summary>
     public int Lookup(uint sid, uint ssid)
     {
-        if (_sets == 0) { Misses++; return -1; }
+        if (_sets == 0) { _misses++; return -1; }
         int i = SetOf(sid, ssid) * _ways, end = i + _ways;
         for (; i < end; i++)
         {
-            if (_valid[i] && _sid[i] == sid && _ssid[i] == ssid)
+            if (_sid[i] == sid && _ssid[i] == ssid && _valid[i])
             {
-                Hits++;
+                _hits++;
                 _repl.Touch(i);
                 return i;
             }
         }
-        Misses++;
+        _misses++;
         return -1;
     }
 

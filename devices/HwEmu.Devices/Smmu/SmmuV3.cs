@@ -32,6 +32,7 @@ public sealed class SmmuV3 : IMmioDevice
     private readonly ulong[] _walkSlotFree;
     private readonly int _asidMask, _vmidMask;
     private StreamConfig _scratch;
+    private readonly int _fetch8Cycles, _fetch64Cycles;
 
     /// <summary>Creates an SMMU reading its structures through <paramref name="bus"/>.</summary>
     /// <param name="bus">System bus for table walks, queues and MSIs.</param>
@@ -56,6 +57,8 @@ public sealed class SmmuV3 : IMmioDevice
         _xlateSlotFree = new ulong[Math.Max(1, Config.Timing.TranslationSlots)];
         _walkSlotFree = new ulong[Math.Max(1, Config.Timing.WalkSlots)];
         _asidMask = Config.Asid16 ? 0xffff : 0xff;
+        _fetch8Cycles = ComputeFetchCycles(8);
+        _fetch64Cycles = ComputeFetchCycles(64);
         _vmidMask = Config.Vmid16 ? 0xffff : 0xff;
     }
 
@@ -319,7 +322,7 @@ public sealed class SmmuV3 : IMmioDevice
     /// </summary>
     public void Translate(in SmmuTransaction transaction, out TranslationResult result)
     {
-        var ctx = new WalkContext();
+        Unsafe.SkipInit(out WalkContext ctx);
         ctx.Init();
         TranslateCore(transaction, ref ctx, out result);
         result.LatencyCycles = UncontendedCycles(ref ctx, result.Source);
@@ -333,7 +336,7 @@ public sealed class SmmuV3 : IMmioDevice
     /// </summary>
     public void Translate(in SmmuTransaction transaction, ulong nowPs, out TranslationResult result)
     {
-        var ctx = new WalkContext();
+        Unsafe.SkipInit(out WalkContext ctx);
         ctx.Init();
         TranslateCore(transaction, ref ctx, out result);
         ApplyTiming(ref ctx, nowPs, ref result);
@@ -341,7 +344,10 @@ public sealed class SmmuV3 : IMmioDevice
     }
 
     /// <summary>Cycles of one uncontended descriptor fetch of <paramref name="bytes"/> bytes.</summary>
-    internal int FetchCycles(int bytes)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int FetchCycles(int bytes) => bytes == 8 ? _fetch8Cycles : bytes == 64 ? _fetch64Cycles : ComputeFetchCycles(bytes);
+
+    private int ComputeFetchCycles(int bytes)
     {
         var t = Config.Timing;
         ulong transfer = (ulong)Math.Ceiling(bytes * (1000.0 / t.Memory.BytesPerNanosecond));
@@ -495,19 +501,24 @@ public sealed class SmmuV3 : IMmioDevice
 
         ctx.TlbLooked = true;
         int ti = _tlb.Lookup(va, asid, sc.Vmid, sc.TlbIndexShift);
-        TlbEntry e;
         if (ti >= 0)
         {
-            e = _tlb[ti];
             r.Source = TranslationSource.Tlb;
+            Complete(tx, ref ctx, sc, va, need, in _tlb[ti], ref r);
+            return;
         }
-        else if (!Walk(ref ctx, sc, upper, va, need, out e))
+        if (!Walk(ref ctx, sc, upper, va, need, out var walked))
         {
             Fault(tx, ref ctx, ctx.Fault, sc, ref r, configError: false);
             return;
         }
-        else r.Source = ctx.WalkCacheHitLevel >= 0 ? TranslationSource.WalkCache : TranslationSource.FullWalk;
+        r.Source = ctx.WalkCacheHitLevel >= 0 ? TranslationSource.WalkCache : TranslationSource.FullWalk;
+        Complete(tx, ref ctx, sc, va, need, in walked, ref r);
+    }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Complete(in SmmuTransaction tx, ref WalkContext ctx, in StreamConfig sc, ulong va, SmmuPermissions need, in TlbEntry e, ref TranslationResult r)
+    {
         ulong offset = va - e.VaBase;
         if ((e.S1Perms & need) == 0)
         {

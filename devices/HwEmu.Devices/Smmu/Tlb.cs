@@ -41,6 +41,8 @@ public sealed class Tlb
     private readonly int _sets;
     private readonly int _setMask;
     private readonly ReplacementState _repl;
+    private readonly bool _lru;
+    private long _hits, _misses;
 
     /// <summary>Creates a TLB with the given geometry.</summary>
     public Tlb(CacheGeometry geometry, ulong seed)
@@ -51,14 +53,15 @@ public sealed class Tlb
         _setMask = _sets > 0 && (_sets & (_sets - 1)) == 0 ? _sets - 1 : -1;
         _entries = new TlbEntry[_sets * _ways];
         _repl = new ReplacementState(geometry.Policy, Math.Max(_sets, 1), Math.Max(_ways, 1), seed);
+        _lru = geometry.Policy == CacheReplacement.Lru;
     }
 
     /// <summary>The geometry.</summary>
     public CacheGeometry Geometry { get; }
     /// <summary>Lookups that hit.</summary>
-    public long Hits { get; private set; }
+    public long Hits => _hits;
     /// <summary>Lookups that missed.</summary>
-    public long Misses { get; private set; }
+    public long Misses => _misses;
     /// <summary>Entries inserted.</summary>
     public long Inserts { get; private set; }
     /// <summary>Entries removed by invalidation.</summary>
@@ -81,20 +84,20 @@ public sealed class Tlb
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Lookup(ulong va, int asid, int vmid, int indexShift)
     {
-        if (_sets == 0) { Misses++; return -1; }
+        if (_sets == 0) { _misses++; return -1; }
         int i = SetOf(va, indexShift) * _ways, end = i + _ways;
         var entries = _entries;
         for (; i < end; i++)
         {
             ref readonly var e = ref entries[i];
-            if (e.Valid && ((va ^ e.VaBase) & ~e.Mask) == 0 && e.Asid == asid && e.Vmid == vmid)
+            if (((va ^ e.VaBase) & ~e.Mask) == 0 && e.Valid && e.Asid == asid && e.Vmid == vmid)
             {
-                Hits++;
-                _repl.Touch(i);
+                _hits++;
+                if (_lru) _repl.Touch(i);
                 return i;
             }
         }
-        Misses++;
+        _misses++;
         return -1;
     }
 
@@ -139,7 +142,8 @@ public sealed class Tlb
     {
         Array.Clear(_entries);
         _repl.Clear();
-        Hits = Misses = Inserts = Invalidated = 0;
+        _hits = _misses = 0;
+        Inserts = Invalidated = 0;
     }
 }
 

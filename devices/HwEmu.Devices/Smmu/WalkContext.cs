@@ -28,9 +28,19 @@ internal struct WalkContext
     public SmmuEventClass FaultClass;
     public ulong FaultAddress2;
 
+    /// <summary>Initialises every field except the fetch log (so the struct can be left unzeroed on the stack).</summary>
     public void Init()
     {
+        Fetches = 0;
+        WalkCacheProbes = 0;
         WalkCacheHitLevel = -1;
+        Walked = false;
+        TlbLooked = false;
+        ConfigFetches = 0;
+        Fault = SmmuEventType.None;
+        FaultStage2 = false;
+        FaultClass = SmmuEventClass.Cd;
+        FaultAddress2 = 0;
     }
 
     public void AddFetch(int bytes)
