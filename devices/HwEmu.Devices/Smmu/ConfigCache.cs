@@ -36,6 +36,9 @@ public sealed class ConfigCache
     public long Misses => _misses;
 
     private long _hits, _misses;
+    // Last hit: a stream issuing back-to-back transactions skips the set probe. Cleared on every change.
+    private int _memoIdx = -1;
+    private uint _memoSid, _memoSsid;
 
     /// <summary>Number of valid entries.</summary>
     public int Count { get { int n = 0; foreach (bool v in _valid) if (v) n++; return n; } }
@@ -49,6 +52,12 @@ public sealed class ConfigCache
     /// <summary>Index of the entry for (<paramref name="sid"/>, <paramref name="ssid"/>) or -1.</summary>
     public int Lookup(uint sid, uint ssid)
     {
+        if (_memoIdx >= 0 && _memoSid == sid && _memoSsid == ssid)
+        {
+            _hits++;
+            _repl.Touch(_memoIdx);
+            return _memoIdx;
+        }
         if (_sets == 0) { _misses++; return -1; }
         int i = SetOf(sid, ssid) * _ways, end = i + _ways;
         for (; i < end; i++)
@@ -57,6 +66,7 @@ public sealed class ConfigCache
             {
                 _hits++;
                 _repl.Touch(i);
+                _memoIdx = i; _memoSid = sid; _memoSsid = ssid;
                 return i;
             }
         }
@@ -75,6 +85,7 @@ public sealed class ConfigCache
         for (int w = 0; w < _ways; w++)
             if (!_valid[baseIdx + w]) { free = w; break; }
         int idx = baseIdx + _repl.Victim(set, free);
+        _memoIdx = -1;
         _configs[idx] = config;
         _sid[idx] = sid;
         _ssid[idx] = ssid;
@@ -86,6 +97,7 @@ public sealed class ConfigCache
     public int InvalidateStreams(uint first, uint last)
     {
         int n = 0;
+        _memoIdx = -1;
         for (int i = 0; i < _valid.Length; i++)
             if (_valid[i] && _sid[i] >= first && _sid[i] <= last) { _valid[i] = false; n++; }
         return n;
@@ -95,11 +107,16 @@ public sealed class ConfigCache
     public int InvalidateSubstream(uint sid, uint ssid)
     {
         int n = 0;
+        _memoIdx = -1;
         for (int i = 0; i < _valid.Length; i++)
             if (_valid[i] && _sid[i] == sid && (_ssid[i] == ssid || ssid == 0 && _ssid[i] == NoSubstream)) { _valid[i] = false; n++; }
         return n;
     }
 
     /// <summary>Invalidates everything.</summary>
-    public void InvalidateAll() => Array.Clear(_valid);
+    public void InvalidateAll()
+    {
+        _memoIdx = -1;
+        Array.Clear(_valid);
+    }
 }

@@ -33,6 +33,8 @@ public sealed class SmmuV3 : IMmioDevice
     private readonly int _asidMask, _vmidMask;
     private StreamConfig _scratch;
     private readonly int _fetch8Cycles, _fetch64Cycles;
+    private readonly SmmuTiming _timing;
+    private readonly ulong _tlbHitCycles;
 
     /// <summary>Creates an SMMU reading its structures through <paramref name="bus"/>.</summary>
     /// <param name="bus">System bus for table walks, queues and MSIs.</param>
@@ -57,6 +59,8 @@ public sealed class SmmuV3 : IMmioDevice
         _xlateSlotFree = new ulong[Math.Max(1, Config.Timing.TranslationSlots)];
         _walkSlotFree = new ulong[Math.Max(1, Config.Timing.WalkSlots)];
         _asidMask = Config.Asid16 ? 0xffff : 0xff;
+        _timing = Config.Timing;
+        _tlbHitCycles = (ulong)(_timing.ConfigCacheLookupCycles + _timing.TlbLookupCycles);
         _fetch8Cycles = ComputeFetchCycles(8);
         _fetch64Cycles = ComputeFetchCycles(64);
         _vmidMask = Config.Vmid16 ? 0xffff : 0xff;
@@ -356,7 +360,8 @@ public sealed class SmmuV3 : IMmioDevice
 
     private ulong UncontendedCycles(ref WalkContext ctx, TranslationSource source)
     {
-        var t = Config.Timing;
+        var t = _timing;
+        if (source == TranslationSource.Tlb && ctx.Fetches == 0) return _tlbHitCycles;
         if (source == TranslationSource.Gbpa) return (ulong)t.BypassCycles;
         ulong cycles = (ulong)t.ConfigCacheLookupCycles;
         if (ctx.TlbLooked) cycles += (ulong)t.TlbLookupCycles;
@@ -457,6 +462,7 @@ public sealed class SmmuV3 : IMmioDevice
         r.Permissions = SmmuPermissions.All;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Dispatch(in SmmuTransaction tx, ref WalkContext ctx, in StreamConfig sc, ref TranslationResult r)
     {
         switch (sc.Kind)
