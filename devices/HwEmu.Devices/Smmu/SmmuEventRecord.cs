@@ -67,7 +67,46 @@ public struct SmmuEventRecord
         BinaryPrimitives.WriteUInt64LittleEndian(destination[24..], Dword3);
     }
 
+    /// <summary>Spec name of an event type, e.g. "F_TRANSLATION" (QEMU traces prefix it with "SMMU_EVT_").</summary>
+    public static string Name(SmmuEventType type) => type switch
+    {
+        SmmuEventType.None => "NONE",
+        SmmuEventType.FUut => "F_UUT",
+        SmmuEventType.CBadStreamId => "C_BAD_STREAMID",
+        SmmuEventType.FSteFetch => "F_STE_FETCH",
+        SmmuEventType.CBadSte => "C_BAD_STE",
+        SmmuEventType.FBadAtsTreq => "F_BAD_ATS_TREQ",
+        SmmuEventType.FStreamDisabled => "F_STREAM_DISABLED",
+        SmmuEventType.FTranslForbidden => "F_TRANSL_FORBIDDEN",
+        SmmuEventType.CBadSubstreamId => "C_BAD_SUBSTREAMID",
+        SmmuEventType.FCdFetch => "F_CD_FETCH",
+        SmmuEventType.CBadCd => "C_BAD_CD",
+        SmmuEventType.FWalkEabt => "F_WALK_EABT",
+        SmmuEventType.FTranslation => "F_TRANSLATION",
+        SmmuEventType.FAddrSize => "F_ADDR_SIZE",
+        SmmuEventType.FAccess => "F_ACCESS",
+        SmmuEventType.FPermission => "F_PERMISSION",
+        SmmuEventType.FTlbConflict => "F_TLB_CONFLICT",
+        SmmuEventType.FCfgConflict => "F_CFG_CONFLICT",
+        SmmuEventType.EPageRequest => "E_PAGE_REQUEST",
+        _ => $"EVT_0x{(byte)type:x2}",
+    };
+
+    /// <summary>Decodes a 32-byte record (for trace importers and tests).</summary>
+    public static SmmuEventRecord Decode(ReadOnlySpan<byte> record)
+    {
+        ulong d0 = BinaryPrimitives.ReadUInt64LittleEndian(record), d1 = BinaryPrimitives.ReadUInt64LittleEndian(record[8..]);
+        return new SmmuEventRecord
+        {
+            Type = (SmmuEventType)(byte)d0, SubstreamValid = (d0 & (1UL << 11)) != 0, SubstreamId = (uint)(d0 >> 12) & 0xfffff,
+            StreamId = (uint)(d0 >> 32), Privileged = (d1 & (1UL << 33)) != 0, Instruction = (d1 & (1UL << 34)) != 0,
+            Read = (d1 & (1UL << 35)) != 0, Stage2 = (d1 & (1UL << 39)) != 0, Class = (SmmuEventClass)((d1 >> 40) & 3),
+            InputAddress = BinaryPrimitives.ReadUInt64LittleEndian(record[16..]),
+            Address2 = BinaryPrimitives.ReadUInt64LittleEndian(record[24..]),
+        };
+    }
+
     /// <inheritdoc/>
     public override readonly string ToString() =>
-        $"{Type} sid=0x{StreamId:x}{(SubstreamValid ? $" ssid=0x{SubstreamId:x}" : "")} in=0x{InputAddress:x} addr2=0x{Address2:x}{(Stage2 ? " S2" : "")} class={Class}";
+        $"{Name(Type)} sid=0x{StreamId:x}{(SubstreamValid ? $" ssid=0x{SubstreamId:x}" : "")} in=0x{InputAddress:x} addr2=0x{Address2:x}{(Stage2 ? " S2" : "")} class={Class}";
 }

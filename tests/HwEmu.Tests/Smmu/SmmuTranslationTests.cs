@@ -139,6 +139,10 @@ public class SmmuTranslationTests
         Assert.That(ev, Has.Count.EqualTo(2));
         Assert.That(Dwords(ev[0]), Is.EqualTo(new ulong[] { 0x10 | 7UL << 32, 1UL << 35 | 2UL << 40, 0x10_0000, 0 }));
         Assert.That(Dwords(ev[1]), Is.EqualTo(new ulong[] { 0x13 | 7UL << 32, 1UL << 33 | 2UL << 40, 0x4010, 0 }));
+        var decoded = SmmuEventRecord.Decode(ev[1]);
+        Assert.That((decoded.Type, decoded.StreamId, decoded.Privileged, decoded.Read, decoded.InputAddress),
+            Is.EqualTo((SmmuEventType.FPermission, 7u, true, false, 0x4010UL)));
+        Assert.That(decoded.ToString(), Does.StartWith("F_PERMISSION sid=0x7"));
     }
 
     [Test]
