@@ -70,6 +70,19 @@ public class SmmuTimingTests
     }
 
     [Test]
+    public void TranslationsQueueForATranslationSlot()
+    {
+        var config = Config() with { Timing = Config().Timing with { TranslationSlots = 1 } };
+        var (bed, pt) = SmmuTranslationTests.S1Stream(config: config);
+        pt.Map(0x1000, 0xa000, 12);
+        bed.Translate(1, 0x1000); // functional warm-up: config and TLB filled, no time booked
+        bed.Smmu.Translate(SmmuTransaction.Read(1, 0x1000), 5_000, out var a);
+        bed.Smmu.Translate(SmmuTransaction.Read(1, 0x1008), 5_000, out var b);
+        Assert.That((a.LatencyCycles, a.QueueCycles, a.CompletionTimePs), Is.EqualTo((6UL, 0UL, 11_000UL)));
+        Assert.That((b.LatencyCycles, b.QueueCycles, b.CompletionTimePs), Is.EqualTo((12UL, 6UL, 17_000UL)));
+    }
+
+    [Test]
     public void BypassAndDisabledCostOneCycle()
     {
         var bed = new SmmuTestBed(Config(), enable: false);
