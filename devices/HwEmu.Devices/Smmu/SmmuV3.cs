@@ -35,6 +35,7 @@ public sealed class SmmuV3 : IMmioDevice
     private readonly int _fetch8Cycles, _fetch64Cycles;
     private readonly SmmuTiming _timing;
     private readonly ulong _tlbHitCycles;
+    private readonly int _ias;
 
     /// <summary>Creates an SMMU reading its structures through <paramref name="bus"/>.</summary>
     /// <param name="bus">System bus for table walks, queues and MSIs.</param>
@@ -60,6 +61,7 @@ public sealed class SmmuV3 : IMmioDevice
         _walkSlotFree = new ulong[Math.Max(1, Config.Timing.WalkSlots)];
         _asidMask = Config.Asid16 ? 0xffff : 0xff;
         _timing = Config.Timing;
+        _ias = Config.Stage1 ? Math.Max(48, Config.Oas) : Config.Oas; // IAS = max(S1 VA size, S2 IPA size = OAS)
         _tlbHitCycles = (ulong)(_timing.ConfigCacheLookupCycles + _timing.TlbLookupCycles);
         _fetch8Cycles = ComputeFetchCycles(8);
         _fetch64Cycles = ComputeFetchCycles(64);
@@ -504,6 +506,14 @@ public sealed class SmmuV3 : IMmioDevice
             }
             asid = sc.Asid;
         }
+        else if (va >> _ias != 0)
+        {
+            // Stage 1 bypassed: an input address beyond the SMMU's IAS is an address size fault (IHI 0070 §3.4.1),
+            // reported as a stage-1 fault as QEMU does; within IAS but beyond S2T0SZ it is a stage-2 translation fault.
+            ctx.SetFault(SmmuEventType.FAddrSize, false, SmmuEventClass.In, 0);
+            Fault(tx, ref ctx, SmmuEventType.FAddrSize, sc, ref r, configError: false);
+            return;
+        }
 
         ctx.TlbLooked = true;
         int ti = _tlb.Lookup(va, asid, sc.Vmid, sc.TlbIndexShift);
@@ -640,6 +650,7 @@ public sealed class SmmuV3 : IMmioDevice
         sc.PrivCfg = (byte)ste.PrivCfg;
         sc.InstCfg = (byte)ste.InstCfg;
         sc.RecordStage2 = ste.S2R;
+        sc.RecordStage1 = true; // no CD.R when stage 1 is bypassed (replaced by CD.R below)
         sc.AbortOnFault = true;
         if (sc.HasStage2)
         {

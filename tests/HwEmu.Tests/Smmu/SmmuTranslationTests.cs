@@ -264,10 +264,13 @@ public class SmmuTranslationTests
         Assert.That(bed.Translate(2, 0x20_1234, write: true).Event.Type, Is.EqualTo(SmmuEventType.FPermission));
         Assert.That(bed.Translate(2, 0x60_0010).Event.Type, Is.EqualTo(SmmuEventType.FTranslation));
         Assert.That(bed.Translate(2, 1UL << 40).Event.Type, Is.EqualTo(SmmuEventType.FTranslation), "IPA beyond S2T0SZ");
+        var beyondIas = bed.Translate(2, 1UL << 50);
+        Assert.That((beyondIas.Event.Type, beyondIas.Event.Stage2), Is.EqualTo((SmmuEventType.FAddrSize, false)), "beyond IAS");
         var ev = bed.DrainEvents();
         Assert.That(Dwords(ev[0]), Is.EqualTo(new ulong[] { 0x13 | 2UL << 32, 1UL << 39 | 2UL << 40, 0x20_1234, 0x20_1000 }));
         Assert.That(Dwords(ev[1]), Is.EqualTo(new ulong[] { 0x10 | 2UL << 32, 1UL << 35 | 1UL << 39 | 2UL << 40, 0x60_0010, 0x60_0000 }));
         Assert.That(Dwords(ev[2]), Is.EqualTo(new ulong[] { 0x10 | 2UL << 32, 1UL << 35 | 1UL << 39 | 2UL << 40, 1UL << 40, 1UL << 40 }));
+        Assert.That(Dwords(ev[3]), Is.EqualTo(new ulong[] { 0x11 | 2UL << 32, 1UL << 35 | 2UL << 40, 1UL << 50, 0 }));
     }
 
     [Test]
