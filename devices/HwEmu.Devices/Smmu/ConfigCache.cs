@@ -1,0 +1,122 @@
+namespace HwEmu.Devices.Smmu;
+
+/// <summary>
+/// Set-associative cache of decoded stream configurations (STE + CD) keyed by StreamID and SubstreamID (gem5
+/// ConfigCache: 64 entries, 4 ways). Invalidated by the CFGI_* commands.
+/// </summary>
+public sealed class ConfigCache
+{
+    /// <summary>Key used for traffic without a SubstreamID.</summary>
+    public const uint NoSubstream = 0xffff_ffff;
+
+    private readonly StreamConfig[] _configs;
+    private readonly uint[] _sid;
+    private readonly uint[] _ssid;
+    private readonly bool[] _valid;
+    private readonly int _ways, _sets, _setMask;
+    private readonly ReplacementState _repl;
+
+    /// <summary>Creates the cache.</summary>
+    public ConfigCache(CacheGeometry geometry, ulong seed)
+    {
+        _ways = geometry.EffectiveWays;
+        _sets = geometry.Sets;
+        _setMask = _sets > 0 && (_sets & (_sets - 1)) == 0 ? _sets - 1 : -1;
+        int n = _sets * _ways;
+        _configs = new StreamConfig[n];
+        _sid = new uint[n];
+        _ssid = new uint[n];
+        _valid = new bool[n];
+        _repl = new ReplacementState(geometry.Policy, Math.Max(_sets, 1), Math.Max(_ways, 1), seed);
+    }
+
+    /// <summary>Lookups that hit.</summary>
+    public long Hits => _hits;
+    /// <summary>Lookups that missed.</summary>
+    public long Misses => _misses;
+
+    private long _hits, _misses;
+    // Last hit: a stream issuing back-to-back transactions skips the set probe. Cleared on every change.
+    private int _memoIdx = -1;
+    private uint _memoSid, _memoSsid;
+
+    /// <summary>Number of valid entries.</summary>
+    public int Count { get { int n = 0; foreach (bool v in _valid) if (v) n++; return n; } }
+
+    private int SetOf(uint sid, uint ssid)
+    {
+        uint h = sid ^ (ssid * 0x9e3779b1u);
+        return _setMask >= 0 ? (int)(h & (uint)_setMask) : (int)(h % (uint)_sets);
+    }
+
+    /// <summary>Index of the entry for (<paramref name="sid"/>, <paramref name="ssid"/>) or -1.</summary>
+    public int Lookup(uint sid, uint ssid)
+    {
+        if (_memoIdx >= 0 && _memoSid == sid && _memoSsid == ssid)
+        {
+            _hits++;
+            _repl.Touch(_memoIdx);
+            return _memoIdx;
+        }
+        if (_sets == 0) { _misses++; return -1; }
+        int i = SetOf(sid, ssid) * _ways, end = i + _ways;
+        for (; i < end; i++)
+        {
+            if (_sid[i] == sid && _ssid[i] == ssid && _valid[i])
+            {
+                _hits++;
+                _repl.Touch(i);
+                _memoIdx = i; _memoSid = sid; _memoSsid = ssid;
+                return i;
+            }
+        }
+        _misses++;
+        return -1;
+    }
+
+    /// <summary>The configuration at <paramref name="index"/>.</summary>
+    public ref readonly StreamConfig this[int index] => ref _configs[index];
+
+    /// <summary>Caches a configuration.</summary>
+    public void Insert(uint sid, uint ssid, in StreamConfig config)
+    {
+        if (_sets == 0) return;
+        int set = SetOf(sid, ssid), baseIdx = set * _ways, free = -1;
+        for (int w = 0; w < _ways; w++)
+            if (!_valid[baseIdx + w]) { free = w; break; }
+        int idx = baseIdx + _repl.Victim(set, free);
+        _memoIdx = -1;
+        _configs[idx] = config;
+        _sid[idx] = sid;
+        _ssid[idx] = ssid;
+        _valid[idx] = true;
+        _repl.Touch(idx);
+    }
+
+    /// <summary>Invalidates every SubstreamID of the StreamIDs in [<paramref name="first"/>, <paramref name="last"/>].</summary>
+    public int InvalidateStreams(uint first, uint last)
+    {
+        int n = 0;
+        _memoIdx = -1;
+        for (int i = 0; i < _valid.Length; i++)
+            if (_valid[i] && _sid[i] >= first && _sid[i] <= last) { _valid[i] = false; n++; }
+        return n;
+    }
+
+    /// <summary>Invalidates one (StreamID, SubstreamID); the no-SubstreamID entry is also dropped for SubstreamID 0.</summary>
+    public int InvalidateSubstream(uint sid, uint ssid)
+    {
+        int n = 0;
+        _memoIdx = -1;
+        for (int i = 0; i < _valid.Length; i++)
+            if (_valid[i] && _sid[i] == sid && (_ssid[i] == ssid || ssid == 0 && _ssid[i] == NoSubstream)) { _valid[i] = false; n++; }
+        return n;
+    }
+
+    /// <summary>Invalidates everything.</summary>
+    public void InvalidateAll()
+    {
+        _memoIdx = -1;
+        Array.Clear(_valid);
+    }
+}

@@ -1,0 +1,186 @@
+using System.Runtime.CompilerServices;
+
+namespace HwEmu.Devices.Smmu;
+
+/// <summary>One TLB entry: a page or block of the final translation, tagged by ASID/VMID.</summary>
+public struct TlbEntry
+{
+    /// <summary>Input address of the first byte (aligned to the size).</summary>
+    public ulong VaBase;
+    /// <summary>Output address of the first byte.</summary>
+    public ulong PaBase;
+    /// <summary>Intermediate physical address of the first byte (nested and stage-2 entries; for S2 fault records).</summary>
+    public ulong IpaBase;
+    /// <summary>Size - 1.</summary>
+    public ulong Mask;
+    /// <summary>ASID, or -1 for stage-2-only (IPA) entries.</summary>
+    public int Asid;
+    /// <summary>VMID.</summary>
+    public int Vmid;
+    /// <summary>Stage-1 permissions (All when stage 1 bypassed).</summary>
+    public SmmuPermissions S1Perms;
+    /// <summary>Stage-2 permissions (All when stage 2 bypassed).</summary>
+    public SmmuPermissions S2Perms;
+    /// <summary>Level of the leaf descriptor (of the smaller stage for combined entries).</summary>
+    public byte Level;
+    /// <summary>log2 of the size.</summary>
+    public byte SizeLog2;
+    /// <summary>Entry holds a translation.</summary>
+    public bool Valid;
+}
+
+/// <summary>
+/// Set-associative TLB of final translations (gem5 default 2048 entries, 4 ways, round robin). The set is chosen
+/// by the input page number at the stream's granule, so a block is held as one entry per granule page touched.
+/// Entries are tagged by ASID and VMID; stage-2-only entries use ASID -1 (as QEMU does).
+/// </summary>
+public sealed class Tlb
+{
+    private readonly TlbEntry[] _entries;
+    private readonly int _ways;
+    private readonly int _sets;
+    private readonly int _setMask;
+    private readonly ReplacementState _repl;
+    private readonly bool _lru;
+    private long _hits, _misses;
+
+    /// <summary>Creates a TLB with the given geometry.</summary>
+    public Tlb(CacheGeometry geometry, ulong seed)
+    {
+        Geometry = geometry;
+        _ways = geometry.EffectiveWays;
+        _sets = geometry.Sets;
+        _setMask = _sets > 0 && (_sets & (_sets - 1)) == 0 ? _sets - 1 : -1;
+        _entries = new TlbEntry[_sets * _ways];
+        _repl = new ReplacementState(geometry.Policy, Math.Max(_sets, 1), Math.Max(_ways, 1), seed);
+        _lru = geometry.Policy == CacheReplacement.Lru;
+    }
+
+    /// <summary>The geometry.</summary>
+    public CacheGeometry Geometry { get; }
+    /// <summary>Lookups that hit.</summary>
+    public long Hits => _hits;
+    /// <summary>Lookups that missed.</summary>
+    public long Misses => _misses;
+    /// <summary>Entries inserted.</summary>
+    public long Inserts { get; private set; }
+    /// <summary>Entries removed by invalidation.</summary>
+    public long Invalidated { get; private set; }
+
+    /// <summary>Number of valid entries (diagnostics; scans the array).</summary>
+    public int Count
+    {
+        get { int n = 0; foreach (ref readonly var e in _entries.AsSpan()) if (e.Valid) n++; return n; }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int SetOf(ulong va, int shift)
+    {
+        ulong page = va >> shift;
+        return _setMask >= 0 ? (int)page & _setMask : (int)(page % (ulong)_sets);
+    }
+
+    /// <summary>Finds the entry translating <paramref name="va"/>; returns its index or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Lookup(ulong va, int asid, int vmid, int indexShift)
+    {
+        if (_sets == 0) { _misses++; return -1; }
+        int i = SetOf(va, indexShift) * _ways, end = i + _ways;
+        var entries = _entries;
+        for (; i < end; i++)
+        {
+            ref readonly var e = ref entries[i];
+            if (((va ^ e.VaBase) & ~e.Mask) == 0 && e.Valid && e.Asid == asid && e.Vmid == vmid)
+            {
+                _hits++;
+                if (_lru) _repl.Touch(i);
+                return i;
+            }
+        }
+        _misses++;
+        return -1;
+    }
+
+    /// <summary>The entry at <paramref name="index"/>.</summary>
+    public ref readonly TlbEntry this[int index] => ref _entries[index];
+
+    /// <summary>Inserts a translation for the page containing <paramref name="va"/>.</summary>
+    public void Insert(ulong va, int indexShift, in TlbEntry entry)
+    {
+        if (_sets == 0) return;
+        int set = SetOf(va, indexShift), baseIdx = set * _ways, free = -1;
+        for (int w = 0; w < _ways; w++)
+            if (!_entries[baseIdx + w].Valid) { free = w; break; }
+        int idx = baseIdx + _repl.Victim(set, free);
+        _entries[idx] = entry;
+        _entries[idx].Valid = true;
+        _repl.Touch(idx);
+        Inserts++;
+    }
+
+    /// <summary>Invalidates every entry.</summary>
+    public void InvalidateAll()
+    {
+        int n = 0;
+        foreach (ref var e in _entries.AsSpan())
+            if (e.Valid) { e.Valid = false; n++; }
+        Invalidated += n;
+    }
+
+    /// <summary>Invalidates the entries matching <paramref name="scope"/>; returns how many.</summary>
+    public int Invalidate(in TlbInvalidation scope)
+    {
+        int n = 0;
+        foreach (ref var e in _entries.AsSpan())
+            if (e.Valid && scope.Matches(e)) { e.Valid = false; n++; }
+        Invalidated += n;
+        return n;
+    }
+
+    /// <summary>Forgets all entries and counters.</summary>
+    public void Reset()
+    {
+        Array.Clear(_entries);
+        _repl.Clear();
+        _hits = _misses = 0;
+        Inserts = Invalidated = 0;
+    }
+}
+
+/// <summary>Which TLB / walk-cache entries an invalidation command removes.</summary>
+public struct TlbInvalidation
+{
+    /// <summary>Match stage-1 (and combined nested) entries (ASID ≥ 0).</summary>
+    public bool Stage1;
+    /// <summary>Match stage-2-only entries (ASID = -1).</summary>
+    public bool Stage2;
+    /// <summary>Only entries with this VMID (when <see cref="MatchVmid"/>).</summary>
+    public int Vmid;
+    /// <summary>Compare VMIDs.</summary>
+    public bool MatchVmid;
+    /// <summary>Only entries with this ASID (when <see cref="MatchAsid"/>).</summary>
+    public int Asid;
+    /// <summary>Compare ASIDs.</summary>
+    public bool MatchAsid;
+    /// <summary>Only entries overlapping [<see cref="Start"/>, <see cref="End"/>] (inclusive) when <see cref="MatchRange"/>.</summary>
+    public bool MatchRange;
+    /// <summary>First address of the range.</summary>
+    public ulong Start;
+    /// <summary>Last address of the range.</summary>
+    public ulong End;
+    /// <summary>TTL: only leaf entries at this level (0 = any level).</summary>
+    public int Level;
+    /// <summary>Leaf: walk caches are not invalidated.</summary>
+    public bool LeafOnly;
+
+    /// <summary>True when the TLB entry is in scope.</summary>
+    public readonly bool Matches(in TlbEntry e)
+    {
+        if (e.Asid < 0 ? !Stage2 : !Stage1) return false;
+        if (MatchVmid && e.Vmid != Vmid) return false;
+        if (MatchAsid && e.Asid != Asid) return false;
+        if (MatchRange && (e.VaBase > End || e.VaBase + e.Mask < Start)) return false;
+        if (Level != 0 && e.Level != Level) return false;
+        return true;
+    }
+}
