@@ -18,13 +18,16 @@ public sealed class GicCpuInterface
     private ulong[] _doorbell = new ulong[16];
     private ulong[] _signalled = new ulong[16];
     private int _count;
+    private readonly bool _autoAcknowledge;
     private readonly GicDelivery[] _log;
     private long _logged;
+    private int _logNext;
     private readonly long[]?[] _counts;   // per INTID, in chunks of 1024 allocated on first use
 
     internal GicCpuInterface(Gicv3 gic, int cpu)
     {
         _gic = gic;
+        _autoAcknowledge = gic.Config.AutoAcknowledge;
         Cpu = cpu;
         _log = new GicDelivery[gic.Config.DeliveryLogCapacity];
         _counts = new long[]?[((1 << gic.Config.LpiIdBits) + 1023) / 1024];
@@ -60,13 +63,17 @@ public sealed class GicCpuInterface
         return false;
     }
 
-    /// <summary>An interrupt became pending and enabled for this CPU (called by the redistributor/distributor).</summary>
-    internal void Signal(uint intId, byte priority, ulong doorbellPs, ulong signalledPs)
+    /// <summary>
+    /// An interrupt became pending and enabled for this CPU (called by the redistributor/distributor). Returns true
+    /// when the CPU acknowledged it at once (<see cref="GicConfig.AutoAcknowledge"/>): the caller then clears the
+    /// pending state itself, which spares the pending-table write and re-read of a set-then-clear.
+    /// </summary>
+    internal bool Signal(uint intId, byte priority, ulong doorbellPs, ulong signalledPs)
     {
-        if (_gic.Config.AutoAcknowledge)
+        if (_autoAcknowledge)
         {
-            Deliver(intId, doorbellPs, signalledPs, signalledPs);
-            return;
+            Record(intId, doorbellPs, signalledPs, signalledPs);
+            return true;
         }
         if (_count == _intId.Length) Grow();
         _intId[_count] = intId;
@@ -74,6 +81,7 @@ public sealed class GicCpuInterface
         _doorbell[_count] = doorbellPs;
         _signalled[_count] = signalledPs;
         _count++;
+        return false;
     }
 
     /// <summary>The interrupt stopped being deliverable (cleared, disabled, moved) before it was acknowledged.</summary>
@@ -130,9 +138,14 @@ public sealed class GicCpuInterface
         // LPIs have no active state: acknowledging clears the pending bit (IHI 0069 §5.1); SPIs are edge here.
         if (intId >= 8192) _gic.Redistributors[Cpu].ClearPendingOnAcknowledge(intId);
         else _gic.Distributor.ClearPendingOnAcknowledge(intId);
+        Record(intId, doorbellPs, signalledPs, ackPs);
+    }
 
+    private void Record(uint intId, ulong doorbellPs, ulong signalledPs, ulong ackPs)
+    {
         var d = new GicDelivery(intId, Cpu, doorbellPs, signalledPs, ackPs);
-        _log[(int)(_logged % _log.Length)] = d;
+        _log[_logNext] = d;
+        if (++_logNext == _log.Length) _logNext = 0;
         _logged++;
         ulong lat = signalledPs - doorbellPs;
         TotalLatencyPs += lat;
@@ -158,6 +171,7 @@ public sealed class GicCpuInterface
     public void ResetStatistics()
     {
         _logged = 0;
+        _logNext = 0;
         TotalLatencyPs = 0;
         MaxLatencyPs = 0;
         foreach (var c in _counts) if (c is not null) Array.Clear(c);

@@ -110,7 +110,7 @@ public sealed class GicDistributor : IMmioDevice
         if (deliverable)
         {
             _signalled[intId >> 6] |= 1UL << (int)(intId & 63);
-            cpu.Signal(intId, _priority[intId], nowPs, nowPs + _gic.Config.RedistributorLatencyPs);
+            if (cpu.Signal(intId, _priority[intId], nowPs, nowPs + _gic.Config.RedistributorLatencyPs)) ClearPendingOnAcknowledge(intId);
         }
         else
         {

@@ -37,6 +37,8 @@ public sealed class GicV3Its : IMmioDevice
     private uint _cmdqEntries, _cwriter, _creadr;
     private bool _stalled;
     private bool _processing;
+    private readonly bool _indexedCollections;
+    private readonly uint _icidLimit;
 
     /// <summary>Creates an ITS delivering to <paramref name="gic"/>; call <see cref="Attach"/> to map it.</summary>
     public GicV3Its(Gicv3 gic, ItsConfig? config = null, string name = "gicv3-its")
@@ -46,6 +48,8 @@ public sealed class GicV3Its : IMmioDevice
         _gic = gic;
         _bus = gic.Bus;
         _format = Config.TableFormat;
+        _indexedCollections = _format.CollectionTableIndexedByIcid;
+        _icidLimit = 1U << Config.CollectionIdBits;
         Name = name;
         _clock = new ClockDomain(name, Config.ClockHz);
         _translationPs = _clock.Duration((ulong)Config.TranslationCycles);
@@ -277,8 +281,7 @@ public sealed class GicV3Its : IMmioDevice
         return Lookup.Ok;
     }
 
-    private bool IcidInRange(uint icid) =>
-        icid < (1U << Config.CollectionIdBits) && (!_format.CollectionTableIndexedByIcid || icid < _collectionTable.Entries);
+    private bool IcidInRange(uint icid) => icid < _icidLimit && (!_indexedCollections || icid < _collectionTable.Entries);
 
     private Lookup ReadCte(uint icid, ref ulong t, out int cpu, ref ItsStallReason stall)
     {
@@ -292,7 +295,7 @@ public sealed class GicV3Its : IMmioDevice
         }
         Span<byte> buf = stackalloc byte[16];
         Cte cte = default;
-        if (_format.CollectionTableIndexedByIcid)
+        if (_indexedCollections)
         {
             _collectionTable.Locate(_bus, icid, out ulong pa, out _);
             Fetch(pa, buf[.._format.CteSize], ref t, out var st);

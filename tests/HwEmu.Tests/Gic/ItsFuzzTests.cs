@@ -45,7 +45,7 @@ public class ItsFuzzTests
         m.Setup1();
         Span<byte> cmd = stackalloc byte[32];
         Span<byte> junk = stackalloc byte[64];
-        int cases = format == KvmOrQemu.Kvm ? 4_000 : 12_000;
+        int cases = format == KvmOrQemu.Kvm ? 10_000 : 30_000;
         for (int i = 0; i < cases; i++)
         {
             switch (r.Next(10))
