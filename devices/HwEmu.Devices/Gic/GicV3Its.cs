@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using HwEmu.Emulator.Bus;
 using HwEmu.Emulator.Kernel;
 
@@ -240,6 +241,12 @@ public sealed class GicV3Its : IMmioDevice
             dte = new Dte(true, (int)(packed >> 56), packed & 0x00FF_FFFF_FFFF_FFFFUL);
             return Lookup.Ok;
         }
+        return ReadDteFromTable(deviceId, ref t, out dte, ref stall);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Lookup ReadDteFromTable(uint deviceId, ref ulong t, out Dte dte, ref ItsStallReason stall)
+    {
         dte = default;
         var loc = _deviceTable.Locate(_bus, deviceId, out ulong pa, out _);
         if (_deviceTable.Indirect && loc != ItsTableLookup.OutOfRange && _gic.MemoryTiming is { } mt) t = mt.Access(t, 8);
@@ -269,6 +276,13 @@ public sealed class GicV3Its : IMmioDevice
             ite = new Ite(true, true, (uint)packed, (ushort)(packed >> 32));
             return Lookup.Ok;
         }
+        return ReadIteFromTable(deviceId, eventId, key, ref t, out ite, out dte, ref stall);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Lookup ReadIteFromTable(uint deviceId, uint eventId, ulong key, ref ulong t, out Ite ite, out Dte dte, ref ItsStallReason stall)
+    {
+        ite = default;
         var r = ReadDte(deviceId, ref t, out dte, ref stall);
         if (r != Lookup.Ok) return r;
         if (dte.Size + 1 < 32 && eventId >= 1U << (dte.Size + 1)) return Lookup.EventOor;
@@ -293,6 +307,13 @@ public sealed class GicV3Its : IMmioDevice
             cpu = (int)packed;
             return Lookup.Ok;
         }
+        return ReadCteFromTable(icid, ref t, out cpu, ref stall);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Lookup ReadCteFromTable(uint icid, ref ulong t, out int cpu, ref ItsStallReason stall)
+    {
+        cpu = -1;
         Span<byte> buf = stackalloc byte[16];
         Cte cte = default;
         if (_indexedCollections)
