@@ -60,13 +60,7 @@ public sealed class GicV3Its : IMmioDevice
         _iteCache = new ItsCache(Config.IteCacheEntries);
         _collectionCache = new ItsCache(Config.CollectionCacheEntries);
 
-        ulong typer = 1UL                                            // Physical
-            | ((ulong)(_format.IteSize - 1) << 4)                   // ITT_entry_size
-            | ((ulong)(Config.EventIdBits - 1) << 8)                // IDbits
-            | ((ulong)(Config.DeviceIdBits - 1) << 13)              // Devbits
-            | (Config.Pta ? 1UL << 19 : 0)                          // PTA
-            | ((ulong)(Config.CollectionIdBits - 1) << 32)          // CIDbits
-            | (1UL << 36);                                          // CIL
+        ulong typer = GitsTyper.For(Config).Value;
         _cbaser = new GicRegister("GITS_CBASER", 0x0080, 8, 0, GicRegisterAccess.ReadWrite,
             "Valid[63], InnerCache[61:59], OuterCache[55:53], PA[51:12], Shareability[11:10], Size[7:0] (4 KiB pages − 1); read-only while enabled",
             writableMask: CbaserMask, onWrite: OnCbaserWrite);

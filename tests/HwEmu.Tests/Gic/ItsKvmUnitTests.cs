@@ -23,6 +23,9 @@ public class ItsKvmUnitTests
         Assert.That((typer >> 13 & 0x1F) + 1, Is.EqualTo(16), "DeviceID bits");
         Assert.That((typer >> 36 & 1) == 1 ? (typer >> 32 & 0xF) + 1 : 16, Is.EqualTo(16), "collection ID bits");
         Assert.That(typer >> 19 & 1, Is.EqualTo(0), "PTA = 0");
+        var decoded = new GitsTyper(typer);
+        Assert.That((decoded.Physical, decoded.Virtual, decoded.IttEntrySize, decoded.EventIdBits, decoded.DeviceIdBits, decoded.Pta, decoded.CollectionIdBits),
+            Is.EqualTo((true, false, 12, 16, 16, false, 16)));
         Assert.That(m.Bus.Read(0x080A_0008, 8, out ulong gicrTyper), Is.EqualTo(HwEmu.Emulator.Bus.BusStatus.Ok));
         Assert.That(gicrTyper & 1, Is.EqualTo(1), "GICR_TYPER.PLPIS");
         ulong b0 = m.ItsRead(0x100), b1 = m.ItsRead(0x108);
