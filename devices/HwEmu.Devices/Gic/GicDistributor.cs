@@ -32,7 +32,7 @@ public sealed class GicDistributor : IMmioDevice
         Registers = new GicRegisterFile("GICD",
         [
             new("GICD_CTLR", 0x0000, 4, 0x10, GicRegisterAccess.ReadWrite, "EnableGrp0[0], EnableGrp1NS[1]; ARE_NS[4] = 1",
-                writableMask: 0x3, onWrite: (_, _, _) => ReevaluateAll()),
+                writableMask: 0x3, onWrite: (_, _, v) => { _group1Enabled = (v & 2) != 0; ReevaluateAll(); }),
             new("GICD_TYPER", 0x0004, 4, typer, GicRegisterAccess.ReadOnly, "ITLinesNumber[4:0], CPUNumber[7:5], LPIS[17], IDbits[23:19]"),
             new("GICD_IIDR", 0x0008, 4, 0x43B, GicRegisterAccess.ReadOnly, "Arm r0p0 (as QEMU)"),
             new("GICD_TYPER2", 0x000C, 4, 0, GicRegisterAccess.ReadOnly, "no extended SPIs"),
@@ -66,7 +66,9 @@ public sealed class GicDistributor : IMmioDevice
 
     private static ulong Word(ulong[] bits, int index) => (uint)(bits[index >> 1] >> (32 * (index & 1)));
 
-    private bool Group1Enabled => (Registers.Get("GICD_CTLR") & 2) != 0;
+    private bool _group1Enabled;   // GICD_CTLR.EnableGrp1NS, mirrored for the per-interrupt path
+
+    private bool Group1Enabled => _group1Enabled;
 
     private void SetEnable(int index, uint bits, bool set)
     {
