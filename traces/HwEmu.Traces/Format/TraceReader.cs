@@ -23,10 +23,17 @@ public sealed class TraceReader : IDisposable
     private readonly TraceReaderOptions _options;
     private byte[] _buf = new byte[InitialBuffer];
     private int _payloadLength;
-    private int _pos;
     private long _payloadOffset;
     private long _streamOffset;
-    private int _recordsLeft;
+    private int[] _starts = new int[1024];
+    private ushort[] _types = new ushort[1024];
+    private ulong[] _times = new ulong[1024];
+    private bool[] _hasTime = new bool[1024];
+    private int _validCount;
+    private int _recordInBlock;
+    private TraceFormatException? _blockError;
+    private string? _pendingTruncation;
+    private long _pendingTruncationOffset;
     private bool _verified = true;
     private bool _end;
     private long _nextIndex;
@@ -139,57 +146,145 @@ public sealed class TraceReader : IDisposable
     {
         while (true)
         {
+            if (_recordInBlock < _validCount)
+            {
+                int i = _recordInBlock++;
+                int start = _starts[i];
+                record = new TraceRecord(_types[i], _nextIndex, _payloadOffset + start, _times[i], _hasTime[i], _verified,
+                    _buf.AsSpan(start, _starts[i + 1] - start), _options.MaxDepth);
+                _nextIndex++;
+                return true;
+            }
+            if (_blockError is not null)
+            {
+                TraceFormatException e = _blockError;
+                _blockError = null;
+                _end = true;
+                throw e;
+            }
             if (_end)
             {
                 record = default;
                 return false;
             }
-            if (_recordsLeft == 0)
+            if (_pendingTruncation is not null)
             {
-                if (!_verified)
-                {
-                    Truncate(_payloadOffset + _pos, "file ends inside a block payload after its last record");
-                    record = default;
-                    return false;
-                }
-                if (_pos != _payloadLength)
-                {
-                    throw new TraceFormatException(_payloadOffset + _pos, _nextIndex - 1,
-                        $"block has {_payloadLength - _pos} bytes after its last declared record");
-                }
-                if (!LoadBlock())
-                {
-                    _end = true;
-                    record = default;
-                    return false;
-                }
-                continue;
+                Truncate(_pendingTruncationOffset, _pendingTruncation);
+                record = default;
+                return false;
             }
-            if (_pos >= _payloadLength)
+            if (!LoadBlock())
             {
-                if (!_verified)
-                {
-                    Truncate(_payloadOffset + _pos, $"file ends inside a block; {_recordsLeft} declared records are missing");
-                    record = default;
-                    return false;
-                }
-                throw new TraceFormatException(_payloadOffset + _pos, _nextIndex,
-                    $"block declares {_recordsLeft} more records than its payload holds");
+                _end = true;
+                record = default;
+                return false;
             }
-            var r = new MessagePackReader(_buf.AsSpan(0, _payloadLength), _payloadOffset, _options.MaxDepth);
-            r.Position = _pos;
-            int start = _pos;
-            ushort type;
-            ulong time = 0;
-            bool hasTime = false;
-            try
+        }
+    }
+
+    /// <summary>
+    /// The common case in one tight loop: a fixarray whose type is a positive fixint and whose other elements are all
+    /// fixed-length scalars. Returns the end offset, or 0 when the record needs the general (checking) path.
+    /// </summary>
+    private static int FastScan(ReadOnlySpan<byte> b, int p, out ushort type, out ulong time, out bool hasTime)
+    {
+        type = 0;
+        time = 0;
+        hasTime = false;
+        if (p + 2 > b.Length)
+        {
+            return 0;
+        }
+        byte c = b[p];
+        byte t = b[p + 1];
+        if ((c & 0xf0) != MessagePackCode.MinFixArray || c == MessagePackCode.MinFixArray || t > MessagePackCode.MaxFixInt)
+        {
+            return 0;
+        }
+        int n = c & 0x0f;
+        int q = p + 2;
+        if (n > 1 && q < b.Length)
+        {
+            var r = new MessagePackReader(b);
+            r.Position = q;
+            byte tc = b[q];
+            if (tc <= MessagePackCode.MaxFixInt || (tc >= MessagePackCode.UInt8 && tc <= MessagePackCode.UInt64))
             {
+                if (MessagePackReader.FixedLength[tc] > b.Length - q)
+                {
+                    return 0;
+                }
+                time = r.ReadUInt64();
+                hasTime = true;
+                q = r.Position;
+                n--;
+            }
+        }
+        ReadOnlySpan<byte> lengths = MessagePackReader.FixedLength;
+        for (int k = 1; k < n; k++)
+        {
+            if (q >= b.Length)
+            {
+                return 0;
+            }
+            int len = lengths[b[q]];
+            if (len == 0)
+            {
+                return 0;
+            }
+            q += len;
+        }
+        if (q > b.Length)
+        {
+            return 0;
+        }
+        type = t;
+        return q;
+    }
+
+    /// <summary>
+    /// Finds the record boundaries of the loaded block in one tight pass: each record must be one non-empty array
+    /// whose first element is an unsigned record type; the second element, if an unsigned integer, is its time.
+    /// Errors are deferred until the records before them have been returned.
+    /// </summary>
+    private void ScanBlock(int count)
+    {
+        // Every record takes at least 2 bytes, so the payload present bounds the index arrays, not the declared count.
+        int capacity = Math.Min(count, _payloadLength / 2) + 1;
+        if (_starts.Length < capacity)
+        {
+            int size = Math.Max(capacity, _starts.Length * 2);
+            _starts = new int[size];
+            _types = new ushort[size];
+            _times = new ulong[size];
+            _hasTime = new bool[size];
+        }
+        ReadOnlySpan<byte> payload = _buf.AsSpan(0, _payloadLength);
+        var r = new MessagePackReader(payload, _payloadOffset, _options.MaxDepth);
+        int i = 0;
+        int p = 0;
+        try
+        {
+            for (; i < count && p < payload.Length; i++)
+            {
+                int end = FastScan(payload, p, out ushort fastType, out ulong fastTime, out bool fastHasTime);
+                if (end > 0 && (fastType == (ushort)TraceRecordType.Header) == (_nextIndex + i == 0))
+                {
+                    _starts[i] = p;
+                    _types[i] = fastType;
+                    _times[i] = fastTime;
+                    _hasTime[i] = fastHasTime;
+                    p = end;
+                    continue;
+                }
+                r.Position = p;
                 int n = r.ReadArrayHeader();
                 if (n == 0)
                 {
-                    throw new MessagePackFormatException(r.Offset - 1, "a record must be a non-empty array");
+                    throw new MessagePackFormatException(_payloadOffset + p, "a record must be a non-empty array");
                 }
-                if (r.NextType != MessagePackType.Integer || r.NextCode >= MessagePackCode.MinNegativeFixInt)
+                byte c = r.NextCode;
+                if (MessagePackCode.TypeOf(c) != MessagePackType.Integer || c >= MessagePackCode.MinNegativeFixInt)
                 {
                     throw new MessagePackFormatException(r.Offset, "the record type must be an unsigned integer");
                 }
@@ -199,42 +294,71 @@ public sealed class TraceReader : IDisposable
                 {
                     throw new MessagePackFormatException(typeAt, $"record type {t} is out of range (0..65535)");
                 }
-                type = (ushort)t;
-                int rest = n - 1;
-                if (rest > 0 && r.NextType == MessagePackType.Integer && r.NextCode < MessagePackCode.MinNegativeFixInt)
+                if ((t == (ulong)TraceRecordType.Header) != (_nextIndex + i == 0))
                 {
-                    time = r.ReadUInt64();
-                    hasTime = true;
-                    rest--;
+                    throw new MessagePackFormatException(_payloadOffset + p, _nextIndex + i == 0
+                        ? $"the first record must be the header (type 0), found type {t}"
+                        : "a header record (type 0) may only be the first record");
                 }
-                for (int i = 0; i < rest; i++)
+                int rest = n - 1;
+                bool hasTime = false;
+                ulong time = 0;
+                if (rest > 0)
+                {
+                    c = r.NextCode;
+                    if (c <= MessagePackCode.MaxFixInt || (c >= MessagePackCode.UInt8 && c <= MessagePackCode.UInt64))
+                    {
+                        time = r.ReadUInt64();
+                        hasTime = true;
+                        rest--;
+                    }
+                }
+                for (int k = 0; k < rest; k++)
                 {
                     r.Skip();
                 }
+                _starts[i] = p;
+                _types[i] = (ushort)t;
+                _times[i] = time;
+                _hasTime[i] = hasTime;
+                p = r.Position;
             }
-            catch (MessagePackFormatException e)
+            if (_verified)
             {
-                if (!_verified)
+                if (i < count)
                 {
-                    Truncate(_payloadOffset + start, $"incomplete record at the end of a truncated block: {e.Detail}");
-                    record = default;
-                    return false;
+                    throw new MessagePackFormatException(_payloadOffset + p,
+                        $"block declares {count} records but its payload ends after {i}");
                 }
-                throw new TraceFormatException(e.Offset, _nextIndex, e.Detail, e);
+                if (p != payload.Length)
+                {
+                    throw new MessagePackFormatException(_payloadOffset + p,
+                        $"block has {payload.Length - p} bytes after its last declared record");
+                }
             }
-            if ((type == (ushort)TraceRecordType.Header) != (_nextIndex == 0))
+            else
             {
-                throw new TraceFormatException(_payloadOffset + start, _nextIndex, _nextIndex == 0
-                    ? $"the first record must be the header (type 0), found type {type}"
-                    : "a header record (type 0) may only be the first record");
+                _pendingTruncation = i < count
+                    ? $"file ends inside a block; {count - i} of its {count} records are missing"
+                    : "file ends inside a block payload after its last record";
+                _pendingTruncationOffset = _payloadOffset + p;
             }
-            _pos = r.Position;
-            _recordsLeft--;
-            record = new TraceRecord(type, _nextIndex, _payloadOffset + start, time, hasTime, _verified,
-                _buf.AsSpan(start, _pos - start), _options.MaxDepth);
-            _nextIndex++;
-            return true;
         }
+        catch (MessagePackFormatException e)
+        {
+            if (_verified)
+            {
+                _blockError = new TraceFormatException(e.Offset, _nextIndex + i, e.Detail, e);
+            }
+            else
+            {
+                _pendingTruncation = $"incomplete record at the end of a truncated block: {e.Detail}";
+                _pendingTruncationOffset = _payloadOffset + p;
+            }
+        }
+        _validCount = i;
+        _recordInBlock = 0;
+        _starts[i] = p;
     }
 
     /// <summary>Closes the file unless left open.</summary>
@@ -308,8 +432,6 @@ public sealed class TraceReader : IDisposable
         _streamOffset += have;
         _payloadOffset = frameOffset + TraceFileLayout.BlockHeaderSize;
         _payloadLength = have;
-        _pos = 0;
-        _recordsLeft = (int)count;
         BlockCount++;
         if (have < length)
         {
@@ -319,6 +441,7 @@ public sealed class TraceReader : IDisposable
                 throw new TraceFormatException(_payloadOffset + have, _nextIndex,
                     $"file ends inside a block payload ({have} of {length} bytes)");
             }
+            ScanBlock((int)count);
             return true;
         }
         uint crc = Crc32C.Compute(frame.Slice(4, 16));
@@ -328,6 +451,7 @@ public sealed class TraceReader : IDisposable
             throw new TraceFormatException(frameOffset, _nextIndex,
                 $"block CRC-32C mismatch: stored 0x{storedCrc:x8}, computed 0x{crc:x8} (records {_nextIndex}..{_nextIndex + count - 1})");
         }
+        ScanBlock((int)count);
         return true;
     }
 

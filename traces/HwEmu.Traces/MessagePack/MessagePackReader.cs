@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
 
@@ -18,6 +19,19 @@ public ref struct MessagePackReader
 {
     /// <summary>Default nesting limit for <see cref="Skip"/>.</summary>
     public const int DefaultMaxDepth = 64;
+
+    // Total encoded length of tokens whose length the first byte alone determines (0 = variable or 0xc1).
+    internal static ReadOnlySpan<byte> FixedLength =>
+    [
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, // 0x00
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, // 0x20
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, // 0x40
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, // 0x60
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // 0x80 maps, arrays
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // 0xa0 fixstr (UTF-8 checked)
+        1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 5, 9, 2, 3, 5, 9, 2, 3, 5, 9, 3, 4, 6, 10, 18, 0, 0, 0, 0, 0, 0, 0, // 0xc0
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, // 0xe0
+    ];
 
     private readonly ReadOnlySpan<byte> _buffer;
     private readonly long _baseOffset;
@@ -117,13 +131,32 @@ public ref struct MessagePackReader
     public ulong ReadUInt64()
     {
         int p = _pos;
-        if ((uint)p < (uint)_buffer.Length)
+        ReadOnlySpan<byte> b = _buffer;
+        if ((uint)p < (uint)b.Length)
         {
-            byte c = _buffer[p];
+            byte c = b[p];
             if (c <= MessagePackCode.MaxFixInt)
             {
                 _pos = p + 1;
                 return c;
+            }
+            // uint 8/16/32/64: the common case for times, addresses and IDs.
+            uint k = (uint)(c - MessagePackCode.UInt8);
+            if (k < 4)
+            {
+                int len = 1 << (int)k;
+                if (len < b.Length - p)
+                {
+                    ref byte src = ref Unsafe.Add(ref MemoryMarshal.GetReference(b), p + 1);
+                    _pos = p + 1 + len;
+                    return k switch
+                    {
+                        0 => src,
+                        1 => BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ushort>(ref src)),
+                        2 => BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<uint>(ref src)),
+                        _ => BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ulong>(ref src)),
+                    };
+                }
             }
         }
         return ReadUInt64Slow();
@@ -505,7 +538,21 @@ public ref struct MessagePackReader
     }
 
     /// <summary>Skips one complete value (recursively), enforcing <see cref="MaxDepth"/>.</summary>
-    public void Skip() => SkipCore(0);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Skip()
+    {
+        int p = _pos;
+        if ((uint)p < (uint)_buffer.Length)
+        {
+            int len = FixedLength[_buffer[p]];
+            if (len != 0 && len <= _buffer.Length - p)
+            {
+                _pos = p + len;
+                return;
+            }
+        }
+        SkipCore(0);
+    }
 
     /// <summary>Skips one complete value and returns its encoded bytes.</summary>
     public ReadOnlySpan<byte> ReadRaw()
@@ -519,6 +566,13 @@ public ref struct MessagePackReader
     {
         int start = _pos;
         byte c = NextCode;
+        int fixedLength = FixedLength[c];
+        if (fixedLength != 0)
+        {
+            Need(fixedLength, MessagePackCode.FormatName(c));
+            _pos += fixedLength;
+            return;
+        }
         switch (MessagePackCode.TypeOf(c))
         {
             case MessagePackType.Integer:
