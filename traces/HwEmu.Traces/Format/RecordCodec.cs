@@ -13,6 +13,23 @@ internal static class RecordCodec
     {
         extra = 0;
         int start = r.Position;
+        ReadOnlySpan<byte> b = r.Buffer;
+        if ((uint)(start + 1) < (uint)b.Length)
+        {
+            byte c = b[start];
+            byte fixType = b[start + 1];
+            if ((c & 0xf0) == MessagePackCode.MinFixArray && fixType <= MessagePackCode.MaxFixInt)
+            {
+                int count = c & 0x0f;
+                if (fixType != (byte)type || count < 1 + fields)
+                {
+                    return false;
+                }
+                r.Position = start + 2;
+                extra = count - 1 - fields;
+                return true;
+            }
+        }
         if (r.End || r.NextType != MessagePackType.Array)
         {
             return false;

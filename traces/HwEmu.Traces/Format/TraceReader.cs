@@ -15,7 +15,7 @@ namespace HwEmu.Traces.Format;
 /// </summary>
 public sealed class TraceReader : IDisposable
 {
-    private const int InitialBuffer = 64 << 10;
+    private const int InitialBuffer = 80 << 10;
 
     private readonly Stream _file;
     private readonly Stream _blocks;
@@ -25,11 +25,14 @@ public sealed class TraceReader : IDisposable
     private int _payloadLength;
     private long _payloadOffset;
     private long _streamOffset;
-    private int[] _starts = new int[1024];
-    private ushort[] _types = new ushort[1024];
-    private ulong[] _times = new ulong[1024];
-    private bool[] _hasTime = new bool[1024];
+    private int[] _starts = new int[4096];
     private int _validCount;
+    private bool _lazy;
+    private int _lazyCount;
+    private int _lazyReturned;
+    private int _lazyPos;
+    private int _curStart;
+    private int _curEnd = -1;
     private int _recordInBlock;
     private TraceFormatException? _blockError;
     private string? _pendingTruncation;
@@ -146,11 +149,19 @@ public sealed class TraceReader : IDisposable
     {
         while (true)
         {
+            if (_lazy)
+            {
+                if (TryReadNextLazy(out record))
+                {
+                    return true;
+                }
+                continue;
+            }
             if (_recordInBlock < _validCount)
             {
                 int i = _recordInBlock++;
                 int start = _starts[i];
-                record = new TraceRecord(_types[i], _nextIndex, _payloadOffset + start, _times[i], _hasTime[i], _verified,
+                record = new TraceRecord(null, _nextIndex, _payloadOffset + start, _verified,
                     _buf.AsSpan(start, _starts[i + 1] - start), _options.MaxDepth);
                 _nextIndex++;
                 return true;
@@ -183,47 +194,159 @@ public sealed class TraceReader : IDisposable
     }
 
     /// <summary>
+    /// Iteration over a CRC-verified block without a separate scan pass: a record's start is checked when it is
+    /// returned, and its end is learnt from the typed decode (<see cref="TraceRecord.TryRead{T}"/>) or found by
+    /// skipping it (checking every nested value) when the caller moves on without decoding it. Returns false when
+    /// the block is exhausted (the caller then loads the next one).
+    /// </summary>
+    private bool TryReadNextLazy(out TraceRecord record)
+    {
+        record = default;
+        if (_lazyReturned > 0)
+        {
+            _lazyPos = _curEnd >= 0 ? _curEnd : SkipRecord(_curStart, _nextIndex - 1);
+            _curEnd = -1;
+        }
+        if (_lazyReturned == _lazyCount)
+        {
+            _lazy = false;
+            if (_lazyPos != _payloadLength)
+            {
+                _end = true;
+                throw new TraceFormatException(_payloadOffset + _lazyPos, _nextIndex,
+                    $"block has {_payloadLength - _lazyPos} bytes after its last declared record");
+            }
+            _recordInBlock = _validCount = 0;
+            return false;
+        }
+        int p = _lazyPos;
+        ReadOnlySpan<byte> b = _buf.AsSpan(0, _payloadLength);
+        if (p >= b.Length)
+        {
+            _end = true;
+            throw new TraceFormatException(_payloadOffset + p, _nextIndex,
+                $"block declares {_lazyCount} records but its payload ends after {_lazyReturned}");
+        }
+        byte c = b[p];
+        int type;
+        if ((c & 0xf0) == MessagePackCode.MinFixArray && c != MessagePackCode.MinFixArray && p + 1 < b.Length &&
+            b[p + 1] <= MessagePackCode.MaxFixInt)
+        {
+            type = b[p + 1];
+        }
+        else
+        {
+            type = ReadRecordType(b, p, _nextIndex);
+        }
+        if ((type == (int)TraceRecordType.Header) != (_nextIndex == 0))
+        {
+            _end = true;
+            throw new TraceFormatException(_payloadOffset + p, _nextIndex, _nextIndex == 0
+                ? $"the first record must be the header (type 0), found type {type}"
+                : "a header record (type 0) may only be the first record");
+        }
+        _curStart = p;
+        _curEnd = -1;
+        _lazyReturned++;
+        record = new TraceRecord(this, _nextIndex, _payloadOffset + p, true, b.Slice(p), _options.MaxDepth);
+        _nextIndex++;
+        return true;
+    }
+
+    /// <summary>Checks a record's array header and type in full and returns the type.</summary>
+    private int ReadRecordType(ReadOnlySpan<byte> payload, int p, long index)
+    {
+        var r = new MessagePackReader(payload, _payloadOffset, _options.MaxDepth);
+        r.Position = p;
+        try
+        {
+            int n = r.ReadArrayHeader();
+            if (n == 0)
+            {
+                throw new MessagePackFormatException(_payloadOffset + p, "a record must be a non-empty array");
+            }
+            byte c = r.NextCode;
+            if (MessagePackCode.TypeOf(c) != MessagePackType.Integer || c >= MessagePackCode.MinNegativeFixInt)
+            {
+                throw new MessagePackFormatException(r.Offset, "the record type must be an unsigned integer");
+            }
+            long typeAt = r.Offset;
+            ulong t = r.ReadUInt64();
+            if (t > ushort.MaxValue)
+            {
+                throw new MessagePackFormatException(typeAt, $"record type {t} is out of range (0..65535)");
+            }
+            return (int)t;
+        }
+        catch (MessagePackFormatException e)
+        {
+            _end = true;
+            throw new TraceFormatException(e.Offset, index, e.Detail, e);
+        }
+    }
+
+    /// <summary>Validates the whole record at <paramref name="start"/> and returns its end.</summary>
+    private int SkipRecord(int start, long index)
+    {
+        var r = new MessagePackReader(_buf.AsSpan(0, _payloadLength), _payloadOffset, _options.MaxDepth);
+        r.Position = start;
+        try
+        {
+            r.Skip();
+            return r.Position;
+        }
+        catch (MessagePackFormatException e)
+        {
+            _end = true;
+            _lazy = false;
+            throw new TraceFormatException(e.Offset, index, e.Detail, e);
+        }
+    }
+
+    /// <summary>Length of the current lazily-returned record (skipping it if its end is not known yet).</summary>
+    internal int CurrentRecordLength(long index)
+    {
+        if (!_lazy || index != _nextIndex - 1)
+        {
+            throw new InvalidOperationException("A TraceRecord is only valid until the next call to TryReadNext.");
+        }
+        if (_curEnd < 0)
+        {
+            _curEnd = SkipRecord(_curStart, index);
+        }
+        return _curEnd - _curStart;
+    }
+
+    /// <summary>Called by a successful typed decode of the current record: its end is now known.</summary>
+    internal void NoteRecordEnd(long index, int length)
+    {
+        if (_lazy && index == _nextIndex - 1)
+        {
+            _curEnd = _curStart + length;
+        }
+    }
+
+    /// <summary>
     /// The common case in one tight loop: a fixarray whose type is a positive fixint and whose other elements are all
     /// fixed-length scalars. Returns the end offset, or 0 when the record needs the general (checking) path.
     /// </summary>
-    private static int FastScan(ReadOnlySpan<byte> b, int p, out ushort type, out ulong time, out bool hasTime)
+    private static int FastScan(ReadOnlySpan<byte> b, int p)
     {
-        type = 0;
-        time = 0;
-        hasTime = false;
         if (p + 2 > b.Length)
         {
             return 0;
         }
         byte c = b[p];
-        byte t = b[p + 1];
-        if ((c & 0xf0) != MessagePackCode.MinFixArray || c == MessagePackCode.MinFixArray || t > MessagePackCode.MaxFixInt)
+        if ((c & 0xf0) != MessagePackCode.MinFixArray || c == MessagePackCode.MinFixArray || b[p + 1] > MessagePackCode.MaxFixInt)
         {
             return 0;
         }
         int n = c & 0x0f;
         int q = p + 2;
-        if (n > 1 && q < b.Length)
-        {
-            var r = new MessagePackReader(b);
-            r.Position = q;
-            byte tc = b[q];
-            if (tc <= MessagePackCode.MaxFixInt || (tc >= MessagePackCode.UInt8 && tc <= MessagePackCode.UInt64))
-            {
-                if (MessagePackReader.FixedLength[tc] > b.Length - q)
-                {
-                    return 0;
-                }
-                time = r.ReadUInt64();
-                hasTime = true;
-                q = r.Position;
-                n--;
-            }
-        }
         ReadOnlySpan<byte> lengths = MessagePackReader.FixedLength;
         for (int k = 1; k < n; k++)
         {
-            if (q >= b.Length)
+            if ((uint)q >= (uint)b.Length)
             {
                 return 0;
             }
@@ -234,12 +357,7 @@ public sealed class TraceReader : IDisposable
             }
             q += len;
         }
-        if (q > b.Length)
-        {
-            return 0;
-        }
-        type = t;
-        return q;
+        return q <= b.Length ? q : 0;
     }
 
     /// <summary>
@@ -255,9 +373,6 @@ public sealed class TraceReader : IDisposable
         {
             int size = Math.Max(capacity, _starts.Length * 2);
             _starts = new int[size];
-            _types = new ushort[size];
-            _times = new ulong[size];
-            _hasTime = new bool[size];
         }
         ReadOnlySpan<byte> payload = _buf.AsSpan(0, _payloadLength);
         var r = new MessagePackReader(payload, _payloadOffset, _options.MaxDepth);
@@ -267,13 +382,10 @@ public sealed class TraceReader : IDisposable
         {
             for (; i < count && p < payload.Length; i++)
             {
-                int end = FastScan(payload, p, out ushort fastType, out ulong fastTime, out bool fastHasTime);
-                if (end > 0 && (fastType == (ushort)TraceRecordType.Header) == (_nextIndex + i == 0))
+                int end = FastScan(payload, p);
+                if (end > 0 && (payload[p + 1] == (byte)TraceRecordType.Header) == (_nextIndex + i == 0))
                 {
                     _starts[i] = p;
-                    _types[i] = fastType;
-                    _times[i] = fastTime;
-                    _hasTime[i] = fastHasTime;
                     p = end;
                     continue;
                 }
@@ -300,27 +412,11 @@ public sealed class TraceReader : IDisposable
                         ? $"the first record must be the header (type 0), found type {t}"
                         : "a header record (type 0) may only be the first record");
                 }
-                int rest = n - 1;
-                bool hasTime = false;
-                ulong time = 0;
-                if (rest > 0)
-                {
-                    c = r.NextCode;
-                    if (c <= MessagePackCode.MaxFixInt || (c >= MessagePackCode.UInt8 && c <= MessagePackCode.UInt64))
-                    {
-                        time = r.ReadUInt64();
-                        hasTime = true;
-                        rest--;
-                    }
-                }
-                for (int k = 0; k < rest; k++)
+                for (int k = 1; k < n; k++)
                 {
                     r.Skip();
                 }
                 _starts[i] = p;
-                _types[i] = (ushort)t;
-                _times[i] = time;
-                _hasTime[i] = hasTime;
                 p = r.Position;
             }
             if (_verified)
@@ -451,7 +547,11 @@ public sealed class TraceReader : IDisposable
             throw new TraceFormatException(frameOffset, _nextIndex,
                 $"block CRC-32C mismatch: stored 0x{storedCrc:x8}, computed 0x{crc:x8} (records {_nextIndex}..{_nextIndex + count - 1})");
         }
-        ScanBlock((int)count);
+        _lazy = true;
+        _lazyCount = (int)count;
+        _lazyReturned = 0;
+        _lazyPos = 0;
+        _curEnd = -1;
         return true;
     }
 

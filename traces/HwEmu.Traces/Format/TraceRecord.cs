@@ -9,17 +9,21 @@ namespace HwEmu.Traces.Format;
 public readonly ref struct TraceRecord
 {
     private readonly int _maxDepth;
+    private readonly TraceReader? _owner;
+    private readonly ReadOnlySpan<byte> _data;
 
-    internal TraceRecord(ushort type, long index, long offset, ulong time, bool hasTime, bool verified,
-        ReadOnlySpan<byte> bytes, int maxDepth)
+    internal TraceRecord(TraceReader? owner, long index, long offset, bool verified, ReadOnlySpan<byte> bytes, int maxDepth)
     {
-        RawType = type;
+        // With an owner, bytes run from the record to the end of its block and the exact end is found on demand.
+        _owner = owner;
+        _data = bytes;
+        // The reader has validated the record: a non-empty array whose first element is an unsigned type <= 65535.
+        RawType = (bytes[0] & 0xf0) == MessagePackCode.MinFixArray && bytes[1] <= MessagePackCode.MaxFixInt
+            ? bytes[1]
+            : SlowType(bytes);
         Index = index;
         Offset = offset;
-        Time = time;
-        HasTime = hasTime;
         Verified = verified;
-        Bytes = bytes;
         _maxDepth = maxDepth;
     }
 
@@ -38,17 +42,41 @@ public readonly ref struct TraceRecord
     /// <summary>Byte offset of the record in the (uncompressed) block stream.</summary>
     public long Offset { get; }
 
-    /// <summary>The record's time (second array element) in picoseconds, when <see cref="HasTime"/>.</summary>
-    public ulong Time { get; }
+    /// <summary>The record's time (second array element) in picoseconds, when <see cref="HasTime"/>, else 0.</summary>
+    public ulong Time => ReadTime(out _);
 
     /// <summary>Whether the record has an unsigned integer second element (every type except the header).</summary>
-    public bool HasTime { get; }
+    public bool HasTime
+    {
+        get
+        {
+            ReadTime(out bool has);
+            return has;
+        }
+    }
 
     /// <summary>False for records recovered from a truncated final block, whose CRC could not be checked.</summary>
     public bool Verified { get; }
 
     /// <summary>The record's MessagePack bytes (one array).</summary>
-    public ReadOnlySpan<byte> Bytes { get; }
+    public ReadOnlySpan<byte> Bytes => _owner is null ? _data : _data.Slice(0, _owner.CurrentRecordLength(Index));
+
+    private static ushort SlowType(ReadOnlySpan<byte> bytes)
+    {
+        var r = new MessagePackReader(bytes);
+        r.ReadArrayHeader();
+        return (ushort)r.ReadUInt64();
+    }
+
+    private ulong ReadTime(out bool has)
+    {
+        var r = new MessagePackReader(_data);
+        int n = r.ReadArrayHeader();
+        r.Skip();
+        byte c = n > 1 ? r.NextCode : (byte)0xc0;
+        has = c <= MessagePackCode.MaxFixInt || (c >= MessagePackCode.UInt8 && c <= MessagePackCode.UInt64);
+        return has ? r.ReadUInt64() : 0;
+    }
 
     /// <summary>A reader positioned at the start of the record array (what <c>T.TryRead</c> expects).</summary>
     public MessagePackReader CreateReader() => new(Bytes, Offset, _maxDepth);
@@ -68,10 +96,15 @@ public readonly ref struct TraceRecord
     /// naming the offset and record index.</summary>
     public bool TryRead<T>(out T record) where T : ITraceRecord<T>, allows ref struct
     {
-        var r = new MessagePackReader(Bytes, Offset, _maxDepth);
+        var r = new MessagePackReader(_data, Offset, _maxDepth);
         try
         {
-            return T.TryRead(ref r, out record);
+            if (T.TryRead(ref r, out record))
+            {
+                _owner?.NoteRecordEnd(Index, r.Position);
+                return true;
+            }
+            return false;
         }
         catch (MessagePackFormatException e)
         {

@@ -611,8 +611,19 @@ public ref struct MessagePackReader
                     throw new MessagePackFormatException(_baseOffset + start, $"nesting deeper than the limit of {MaxDepth}");
                 }
                 long n = MessagePackCode.TypeOf(c) == MessagePackType.Array ? ReadArrayHeader() : 2L * ReadMapHeader();
+                ReadOnlySpan<byte> lengths = FixedLength;
                 for (long i = 0; i < n; i++)
                 {
+                    int q = _pos;
+                    if ((uint)q < (uint)_buffer.Length)
+                    {
+                        int len = lengths[_buffer[q]];
+                        if (len != 0 && len <= _buffer.Length - q)
+                        {
+                            _pos = q + len;
+                            continue;
+                        }
+                    }
                     SkipCore(depth + 1);
                 }
                 return;
