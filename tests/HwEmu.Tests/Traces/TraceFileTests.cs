@@ -25,6 +25,32 @@ public class TraceFileTests
     }
 
     [Test]
+    public void FileCreateAndOpenRoundTrip()
+    {
+        string path = Path.Combine(TestContext.CurrentContext.WorkDirectory, "roundtrip.hwtrace");
+        using (TraceWriter writer = TraceWriter.Create(path, SampleTrace.Header, new TraceWriterOptions { Compression = TraceCompression.Brotli }))
+        using (var recorder = new TraceRecorder(writer))
+        {
+            for (int i = 0; i < 1000; i++)
+            {
+                var cp = new CheckpointRecord((ulong)i * 10, (ulong)i, (ulong)i * 7);
+                recorder.Append(in cp);
+            }
+        }
+        using TraceReader reader = TraceReader.Open(path);
+        long n = 0;
+        while (reader.TryReadNext(out TraceRecord rec))
+        {
+            Assert.That(rec.TryRead(out CheckpointRecord cp), Is.True);
+            Assert.That(cp, Is.EqualTo(new CheckpointRecord((ulong)n * 10, (ulong)n, (ulong)n * 7)));
+            Assert.That(rec.Index, Is.EqualTo(n + 1));
+            n++;
+        }
+        Assert.That(n, Is.EqualTo(1000));
+        Assert.That(reader.Compression, Is.EqualTo(TraceCompression.Brotli));
+    }
+
+    [Test]
     public void PreambleAndFirstBlockLayout()
     {
         (byte[] file, _) = SampleTrace.Build(0);

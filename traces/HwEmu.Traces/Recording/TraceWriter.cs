@@ -57,6 +57,10 @@ public sealed class TraceWriter : IDisposable
         Flush();
     }
 
+    /// <summary>Creates (or overwrites) a trace file at <paramref name="path"/>.</summary>
+    public static TraceWriter Create(string path, TraceHeader header, TraceWriterOptions? options = null) =>
+        new(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16), header, options);
+
     /// <summary>The options in use.</summary>
     public TraceWriterOptions Options { get; }
 
