@@ -197,6 +197,19 @@ public class TraceFileTests
         Assert.That(reader.TryReadNext(out _), Is.False);
     }
 
+    [TestCase("")]
+    [TestCase("01")]
+    [TestCase("90")]
+    [TestCase("9100")]
+    [TestCase("91a178")]
+    [TestCase("92ff01")]
+    [TestCase("92010101")]
+    public void AppendRawRejectsWhatIsNotOneRecord(string hex)
+    {
+        using var writer = new TraceWriter(new MemoryStream(), SampleTrace.Header);
+        Assert.Throws<ArgumentException>(() => writer.AppendRaw(Convert.FromHexString(hex)));
+    }
+
     [Test]
     public void TryReadOfTheWrongTypeReturnsFalseAndASchemaMismatchThrowsWithLocation()
     {

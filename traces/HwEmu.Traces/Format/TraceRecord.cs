@@ -58,7 +58,9 @@ public readonly ref struct TraceRecord
     /// <summary>False for records recovered from a truncated final block, whose CRC could not be checked.</summary>
     public bool Verified { get; }
 
-    /// <summary>The record's MessagePack bytes (one array).</summary>
+    /// <summary>The record's MessagePack bytes (one array). In a CRC-verified block the end of a record is learnt
+    /// from a successful <see cref="TryRead{T}"/>; otherwise reading this property validates and skips the record
+    /// first (and throws <see cref="TraceFormatException"/> if it is malformed).</summary>
     public ReadOnlySpan<byte> Bytes => _owner is null ? _data : _data.Slice(0, _owner.CurrentRecordLength(Index));
 
     private static ushort SlowType(ReadOnlySpan<byte> bytes)

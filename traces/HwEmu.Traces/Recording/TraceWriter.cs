@@ -92,9 +92,15 @@ public sealed class TraceWriter : IDisposable
     public void AppendRaw(ReadOnlySpan<byte> record)
     {
         var r = new MessagePackReader(record);
-        if (r.NextType != MessagePackType.Array)
+        if (r.End || r.NextType != MessagePackType.Array)
         {
             throw new ArgumentException("A record must be a MessagePack array.", nameof(record));
+        }
+        var head = new MessagePackReader(record);
+        if (head.ReadArrayHeader() == 0 || head.NextType != MessagePackType.Integer ||
+            head.NextCode >= MessagePackCode.MinNegativeFixInt || head.ReadUInt64() is 0 or > ushort.MaxValue)
+        {
+            throw new ArgumentException("A record's first element must be its type, an integer in 1..65535.", nameof(record));
         }
         r.Skip();
         if (!r.End)
