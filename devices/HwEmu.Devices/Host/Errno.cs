@@ -14,6 +14,8 @@ public enum Errno
     ENOENT = 2,
     /// <summary>Argument list too long.</summary>
     E2BIG = 7,
+    /// <summary>I/O error.</summary>
+    EIO = 5,
     /// <summary>Out of memory.</summary>
     ENOMEM = 12,
     /// <summary>Bad address.</summary>
