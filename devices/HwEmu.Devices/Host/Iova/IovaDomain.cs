@@ -91,10 +91,13 @@ public sealed class IovaDomain
     /// <summary>The nodes in ascending order, not counting the anchor.</summary>
     public IEnumerable<IovaRange> Ranges()
     {
-        for (int i = 0; i < Count; i++) yield return new IovaRange(_lo[i], _hi[i]);
+        for (int i = 0; i < Count; i++) yield return new IovaRange(_lo[P(i)], _hi[P(i)]);
     }
 
     // ------------------------------------------------------------------ sorted node store
+
+    // Nodes are stored in descending pfn order; logical index i (ascending, as the tree's in-order walk) maps here.
+    private int P(int i) => _count - 1 - i;
 
     private int IndexOf(ulong pfnLo)
     {
@@ -102,8 +105,8 @@ public sealed class IovaDomain
         while (lo <= hi)
         {
             int mid = (lo + hi) >>> 1;
-            if (_lo[mid] == pfnLo) return mid;
-            if (_lo[mid] < pfnLo) lo = mid + 1; else hi = mid - 1;
+            if (_lo[P(mid)] == pfnLo) return mid;
+            if (_lo[P(mid)] < pfnLo) lo = mid + 1; else hi = mid - 1;
         }
         return ~lo;
     }
@@ -119,18 +122,21 @@ public sealed class IovaDomain
             Array.Resize(ref _lo, _count * 2);
             Array.Resize(ref _hi, _count * 2);
         }
-        Array.Copy(_lo, i, _lo, i + 1, _count - i);
-        Array.Copy(_hi, i, _hi, i + 1, _count - i);
-        _lo[i] = lo;
-        _hi[i] = hi;
+        // Physical storage is descending, so the i nodes below the new one move (few, for top-down allocation).
+        int p = _count - i;
+        Array.Copy(_lo, p, _lo, p + 1, i);
+        Array.Copy(_hi, p, _hi, p + 1, i);
+        _lo[p] = lo;
+        _hi[p] = hi;
         _count++;
         return true;
     }
 
     private void RemoveAt(int i)
     {
-        Array.Copy(_lo, i + 1, _lo, i, _count - i - 1);
-        Array.Copy(_hi, i + 1, _hi, i, _count - i - 1);
+        int p = _count - 1 - i;
+        Array.Copy(_lo, p + 1, _lo, p, i);
+        Array.Copy(_hi, p + 1, _hi, p, i);
         _count--;
     }
 
@@ -173,7 +179,7 @@ public sealed class IovaDomain
         if (limitPfn <= Dma32BitPfn && size >= Max32AllocSize) return false;
 
         int curr = IndexOf(limitPfn <= Dma32BitPfn ? _cached32Node : _cachedNode);
-        ulong retryPfn = _hi[curr];
+        ulong retryPfn = _hi[P(curr)];
         if (_retryOverflow) retryPfn = unchecked(retryPfn + 1); // 4e89dce72521: pfn_hi + 1 wraps at the anchor
         ulong newPfn;
         int prev;
@@ -181,11 +187,11 @@ public sealed class IovaDomain
         {
             do
             {
-                highPfn = Math.Min(highPfn, _lo[curr]);
+                highPfn = Math.Min(highPfn, _lo[P(curr)]);
                 newPfn = unchecked(highPfn - size) & alignMask;
                 prev = curr;
                 curr--;
-            } while (curr >= 0 && newPfn <= _hi[curr] && newPfn >= lowPfn);
+            } while (curr >= 0 && newPfn <= _hi[P(curr)] && newPfn >= lowPfn);
 
             if (highPfn < size || newPfn < lowPfn)
             {
@@ -220,7 +226,7 @@ public sealed class IovaDomain
         while (lo < hi)
         {
             int mid = (lo + hi) >>> 1;
-            if (_hi[mid] < limitPfn) lo = mid + 1; else hi = mid;
+            if (_hi[P(mid)] < limitPfn) lo = mid + 1; else hi = mid;
         }
         return lo;
     }
@@ -239,12 +245,12 @@ public sealed class IovaDomain
         else
         {
             int c = IndexOf(_cached32Node);
-            limitPfn = unchecked(_lo[c] - 1);
+            limitPfn = unchecked(_lo[P(c)] - 1);
             curr = c - 1;
         }
         while (curr >= 0)
         {
-            ulong lo = _lo[curr], hi = _hi[curr];
+            ulong lo = _lo[P(curr)], hi = _hi[P(curr)];
             if (limitPfn < lo) { curr--; continue; }
             if (limitPfn >= hi)
             {
@@ -284,20 +290,20 @@ public sealed class IovaDomain
         bool overlap = false;
         for (int i = 0; i < _count; i++)
         {
-            if (pfnLo <= _hi[i] && pfnHi >= _lo[i])
+            if (pfnLo <= _hi[P(i)] && pfnHi >= _lo[P(i)])
             {
                 // __adjust_overlap_range
-                if (pfnLo < _lo[i])
+                if (pfnLo < _lo[P(i)])
                 {
                     // The node grows downwards in place; caches point at the node, so follow its new key.
-                    if (_cachedNode == _lo[i]) _cachedNode = pfnLo;
-                    if (_cached32Node == _lo[i]) _cached32Node = pfnLo;
-                    _lo[i] = pfnLo;
+                    if (_cachedNode == _lo[P(i)]) _cachedNode = pfnLo;
+                    if (_cached32Node == _lo[P(i)]) _cached32Node = pfnLo;
+                    _lo[P(i)] = pfnLo;
                 }
-                if (pfnHi > _hi[i]) pfnLo = _hi[i] + 1;
-                if (pfnLo >= _lo[i] && pfnHi <= _hi[i])
+                if (pfnHi > _hi[P(i)]) pfnLo = _hi[P(i)] + 1;
+                if (pfnLo >= _lo[P(i)] && pfnHi <= _hi[P(i)])
                 {
-                    node = new IovaRange(_lo[i], _hi[i]);
+                    node = new IovaRange(_lo[P(i)], _hi[P(i)]);
                     return true;
                 }
                 overlap = true;
@@ -313,7 +319,7 @@ public sealed class IovaDomain
     public bool FindIova(ulong pfn, out IovaRange node)
     {
         int i = FindIndex(pfn);
-        node = i >= 0 ? new IovaRange(_lo[i], _hi[i]) : default;
+        node = i >= 0 ? new IovaRange(_lo[P(i)], _hi[P(i)]) : default;
         return i >= 0;
     }
 
@@ -321,7 +327,7 @@ public sealed class IovaDomain
     {
         int i = IndexOf(pfn);
         if (i < 0) i = ~i - 1;
-        if (i < 0 || pfn > _hi[i] || (!_legacy && i == _count - 1)) return -1;
+        if (i < 0 || pfn > _hi[P(i)] || (!_legacy && i == _count - 1)) return -1;
         return i;
     }
 
@@ -337,22 +343,22 @@ public sealed class IovaDomain
 
     private void DeleteUpdate(int i)
     {
-        ulong freeLo = _lo[i], freeHi = _hi[i];
-        ulong next = _lo[i + 1]; // the anchor guarantees a successor
+        ulong freeLo = _lo[P(i)], freeHi = _hi[P(i)];
+        ulong next = _lo[P(i + 1)]; // the anchor guarantees a successor
         int c32 = IndexOf(_cached32Node);
-        if (c32 == i || (freeHi < Dma32BitPfn && freeLo >= _lo[c32])) _cached32Node = next;
+        if (c32 == i || (freeHi < Dma32BitPfn && freeLo >= _lo[P(c32)])) _cached32Node = next;
         if (freeLo < Dma32BitPfn) Max32AllocSize = Dma32BitPfn;
         int c = IndexOf(_cachedNode);
-        if (freeLo >= _lo[c]) _cachedNode = next;
+        if (freeLo >= _lo[P(c)]) _cachedNode = next;
     }
 
     private void DeleteUpdateLegacy(int i)
     {
         if (_cached32Node == NoNode) return;
         int c = IndexOf(_cached32Node);
-        if (_lo[i] >= _lo[c])
+        if (_lo[P(i)] >= _lo[P(c)])
         {
-            if (i + 1 < _count && _lo[i + 1] < Dma32BitPfn) _cached32Node = _lo[i + 1];
+            if (i + 1 < _count && _lo[P(i + 1)] < Dma32BitPfn) _cached32Node = _lo[P(i + 1)];
             else _cached32Node = NoNode;
         }
     }
