@@ -105,4 +105,32 @@ public class MsiCookieTests
         Assert.That(a, Is.EqualTo(0x2_0201_0040UL), "identity MSI page");
         Assert.That(((IoPgtableDomain)d.Ops!).Table.IovaToPhys(0x2_0201_0040), Is.EqualTo(0UL), "pre-seeded pages are not mapped");
     }
+
+    [Test]
+    public void MsiControllerUpstreamOfSmmuNeedsNoMapping()
+    {
+        var q = HostPlatform.QemuVirtItsNvme();
+        var p = new HostPlatform
+        {
+            Name = "upstream", Topology = q.Topology, IommuName = q.IommuName, IommuMap = q.IommuMap, MsiMap = q.MsiMap,
+            MsiControllers = [MsiControllerDescription.Its("its@8080000", 0x808_0000) with { UpstreamOfIommu = true }],
+            HostBridgeWindows = q.HostBridgeWindows,
+        };
+        var h = new HostSystem(p);
+        var d = h.CreateDefaultDmaDomain(h.Groups[0], Alloc())!;
+        Assert.That(h.ComposeMsiAddress(h.Devices[0], d, out ulong a), Is.EqualTo(Errno.None));
+        Assert.That(a, Is.EqualTo(0x8090040UL));
+        Assert.That(d.Cookie!.Pages, Is.Empty);
+        Assert.That(((IoPgtableDomain)d.Ops!).Table.IovaToPhys(0xfffff040), Is.EqualTo(0UL));
+    }
+
+    [Test]
+    public void IoPgtableMapConvenienceIsIommuMap()
+    {
+        var t = IoPgtableArm.Alloc(IoPgtableFormat.ArmLpaeS1, new IoPgtableConfig(0x4020_1000, 48, 48), Alloc())!;
+        Assert.That(t.Map(0x20_0000, 0x4000_0000, 0x40_0000, IommuProt.Read), Is.EqualTo(Errno.None));
+        Assert.That(t.Walk(0x30_0000).Level, Is.EqualTo(2), "2 MiB blocks");
+        Assert.That(t.Map(0x1000, 0x1800, 0x1000, IommuProt.Read), Is.EqualTo(Errno.EINVAL));
+        Assert.That(t.Unmap(0x20_0000, 0x40_0000), Is.EqualTo(0x40_0000UL));
+    }
 }

@@ -372,6 +372,19 @@ public sealed class IoPgtableArm
             _mem.Write64(ptep + 8UL * (ulong)i, pte | PaddrToPte(paddr + (ulong)i * sz));
     }
 
+    private HwEmu.Devices.Host.Iommu.IoPgtableDomain? _domainView;
+
+    /// <summary>
+    /// iommu_map() over this table alone: -EINVAL unless iova, paddr and size are aligned to the smallest page,
+    /// then the largest pages alignment allows (blocks where possible), unrolled on error.
+    /// </summary>
+    public Errno Map(ulong iova, ulong paddr, ulong size, IommuProt prot)
+        => HwEmu.Devices.Host.Iommu.IommuCore.Map(_domainView ??= new HwEmu.Devices.Host.Iommu.IoPgtableDomain(this), iova, paddr, size, prot);
+
+    /// <summary>iommu_unmap() over this table alone: bytes unmapped (0 if unaligned; stops at the first hole).</summary>
+    public ulong Unmap(ulong iova, ulong size)
+        => HwEmu.Devices.Host.Iommu.IommuCore.Unmap(_domainView ??= new HwEmu.Devices.Host.Iommu.IoPgtableDomain(this), iova, size);
+
     // ------------------------------------------------------------------ unmap
 
     /// <summary>
