@@ -202,4 +202,25 @@ public sealed class HostPlatform
         MsiParent = "v2m@8020000",
         HostBridgeWindows = QemuVirtWindows,
     };
+
+    /// <summary>Names accepted by <see cref="BuiltIn"/>.</summary>
+    public static IReadOnlyList<string> BuiltInNames { get; } = ["qemu-virt-its-nvme", "qemu-virt-gicv2m-nvme"];
+
+    /// <summary>A built-in platform by name (for a CLI --platform option), or null when unknown.</summary>
+    public static HostPlatform? BuiltIn(string name) => name switch
+    {
+        "qemu-virt-its-nvme" => QemuVirtItsNvme(),
+        "qemu-virt-gicv2m-nvme" => QemuVirtGicV2mNvme(),
+        _ => null,
+    };
+
+    /// <summary>A copy of this platform modelling kernel <paramref name="version"/> (for a CLI --kernel option).</summary>
+    public HostPlatform WithKernelVersion(KernelVersion version) => new()
+    {
+        Name = Name, KernelVersion = version, PageSize = PageSize, Firmware = Firmware, Iommu = Iommu, IommuName = IommuName,
+        IommuBase = IommuBase, IommuAddressBits = IommuAddressBits, IommuOutputBits = IommuOutputBits, PgsizeBitmap = PgsizeBitmap,
+        Topology = Topology, IommuMap = IommuMap, MsiMap = MsiMap, MsiControllers = MsiControllers, MsiParent = MsiParent,
+        HostBridgeWindows = HostBridgeWindows, DmaRanges = DmaRanges, ReservedRegions = ReservedRegions,
+        Hi161xMsiErratum = Hi161xMsiErratum, DefaultDomainType = DefaultDomainType, ProbePolicy = ProbePolicy,
+    };
 }

@@ -59,6 +59,19 @@ public readonly record struct KernelVersion(int Major, int Minor, int Sublevel =
     /// </summary>
     public bool IovaRetryOverflow => IsAtLeast(5, 11) && !IsAtLeast(6, 2) && !(Major == 6 && Minor == 1 && Sublevel >= 7);
 
+    /// <summary>Parses "6.1", "6.1.7" or "6.13"; false for anything else.</summary>
+    public static bool TryParse(string text, out KernelVersion version)
+    {
+        version = default;
+        var parts = text.Trim().Split('.');
+        if (parts.Length is < 2 or > 3) return false;
+        var n = new int[3];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out n[i])) return false;
+        version = new KernelVersion(n[0], n[1], n[2]);
+        return true;
+    }
+
     /// <inheritdoc/>
     public override string ToString() => $"{Major}.{Minor}.{Sublevel}";
 }

@@ -86,11 +86,13 @@ public class VfioContainerTests
     public void GetInfoPaddedFrom66()
     {
         var p = HostPlatform.QemuVirtItsNvme();
-        var p66 = new HostPlatform
-        {
-            Name = p.Name, Topology = p.Topology, IommuName = p.IommuName, IommuMap = p.IommuMap, MsiMap = p.MsiMap,
-            MsiControllers = p.MsiControllers, HostBridgeWindows = p.HostBridgeWindows, KernelVersion = new KernelVersion(6, 6),
-        };
+        Assert.That(KernelVersion.TryParse("6.6", out var v66), Is.True);
+        var p66 = p.WithKernelVersion(v66);
+        Assert.That(HostPlatform.BuiltIn("qemu-virt-gicv2m-nvme")!.MsiParent, Is.EqualTo("v2m@8020000"));
+        Assert.That(HostPlatform.BuiltIn("nope"), Is.Null);
+        Assert.That(KernelVersion.TryParse("6.1.7", out var v), Is.True);
+        Assert.That(v.IovaRetryOverflow, Is.False);
+        Assert.That(KernelVersion.TryParse("6", out _), Is.False);
         var (h, c, _) = New(p66);
         Assert.That(c.AttachGroup(h.Groups[0]), Is.EqualTo(Errno.None));
         var b = new byte[200];
@@ -294,5 +296,47 @@ public class VfioContainerTests
         Assert.That(c61.AttachGroup(h61.Groups[0]), Is.EqualTo(Errno.EPERM));
         var (h63, c63, _) = New(WithControllers(new KernelVersion(6, 3), its, v2m));
         Assert.That(c63.AttachGroup(h63.Groups[0]), Is.EqualTo(Errno.None));
+    }
+
+    [Test]
+    public void GicV2mWithUnsafeInterruptsMapsFrameInSwMsiWindow()
+    {
+        var (h, c, _) = New(HostPlatform.QemuVirtGicV2mNvme(), new VfioOptions { AllowUnsafeInterrupts = true });
+        Assert.That(h.Devices[0].MsiController!.DoorbellPa, Is.EqualTo(0x802_0040UL));
+        Assert.That(h.Devices[0].HasIsolatedMsi, Is.False);
+        Assert.That(c.AttachGroup(h.Groups[0]), Is.EqualTo(Errno.None));
+        Assert.That(c.KernelLog, Is.Empty);
+        Assert.That(c.EnableDeviceMsi(h.Devices[0], out ulong a), Is.EqualTo(Errno.None));
+        Assert.That(a, Is.EqualTo(0x800_0040UL));
+        Assert.That(Table(c).IovaToPhys(0x800_0040), Is.EqualTo(0x802_0040UL));
+    }
+
+    [Test]
+    public void VtdValidListKeepsRelaxableRmrrs()
+    {
+        var topo = new PciTopology()
+            .Add(new PciFunction(new PciBdf(0, 0x14, 0), PciFunctionKind.RcIntegratedEndpoint) { ClassCode = 0x0c0330 })
+            .Add(new PciFunction(new PciBdf(0, 0x17, 0), PciFunctionKind.RcIntegratedEndpoint) { ClassCode = 0x010601 });
+        var p = new HostPlatform
+        {
+            Name = "x86", Iommu = IommuKind.IntelVtd, Firmware = FirmwareKind.Acpi, IommuName = "dmar0", Topology = topo,
+            IommuMap = RidMap.Identity("dmar0"), ProbePolicy = IommuProbePolicy.AllDevices, IommuAddressBits = 48, IommuOutputBits = 48,
+            ReservedRegions = [new PlatformReservedRegion(0x7a00_0000, 0x1_0000, IommuResvType.Direct, [new PciBdf(0, 0x14, 0), new PciBdf(0, 0x17, 0)])],
+            MsiControllers = [new MsiControllerDescription("ir", MsiControllerKind.X86InterruptRemapping, 0xfee0_0000, 0xfee0_0000, true, UpstreamOfIommu: true)],
+            MsiParent = "ir",
+        };
+        var (h, c, _) = New(p);
+        Assert.That(c.AttachGroup(h.Groups[0]), Is.EqualTo(Errno.None), "USB: RMRR relaxable");
+        Assert.That(c.IovaRanges, Is.EqualTo(new[] { new VfioIovaRange(0, 0xfedf_ffff), new VfioIovaRange(0xfef0_0000, 0xffff_ffff_ffff) }));
+        Assert.That(c.DomainOf(h.Groups[0])!.Cookie, Is.Null, "HW msi region: no MSI cookie");
+        Assert.That(c.AttachGroup(h.Groups[1]), Is.EqualTo(Errno.None), "SATA: RMRR direct");
+        Assert.That(c.IovaRanges, Is.EqualTo(new[]
+        {
+            new VfioIovaRange(0, 0x79ff_ffff), new VfioIovaRange(0x7a01_0000, 0xfedf_ffff), new VfioIovaRange(0xfef0_0000, 0xffff_ffff_ffff),
+        }));
+        Assert.That(c.DetachGroup(h.Groups[1]), Is.EqualTo(Errno.None));
+        Assert.That(c.IovaRanges, Is.EqualTo(new[] { new VfioIovaRange(0, 0xfedf_ffff), new VfioIovaRange(0xfef0_0000, 0xffff_ffff_ffff) }), "resv_refresh drops the direct RMRR");
+        Assert.That(c.EnableDeviceMsi(h.Devices[0], out ulong a), Is.EqualTo(Errno.None));
+        Assert.That(a, Is.EqualTo(0xfee0_0000UL));
     }
 }
