@@ -61,6 +61,34 @@ public class HostFuzzTests
         Assert.That(d.Warnings, Is.EqualTo(0));
     }
 
+    [TestCase(4, 12)]
+    [TestCase(4, 14)]
+    [TestCase(5, 15)]
+    [TestCase(6, 1)]
+    public void IovaAllocatorNeverThrowsInAnyVersion(int major, int minor)
+    {
+        var rng = new Random(major * 100 + minor);
+        var d = new IovaDomain(0x1000, 0, new KernelVersion(major, minor), legacyPfn32Bit: 0xff);
+        var live = new List<ulong>();
+        for (int op = 0; op < 5000; op++)
+        {
+            int k = rng.Next(8);
+            if (k < 4)
+            {
+                ulong limit = rng.Next(4) == 0 ? ulong.MaxValue - (ulong)rng.Next(3) : (ulong)rng.Next(0x300);
+                if (d.AllocIova((ulong)rng.Next(1, 300), limit, rng.Next(2) == 0, out var r)) live.Add(r.PfnLo);
+            }
+            else if (k < 6 && live.Count > 0)
+            {
+                int i = rng.Next(live.Count);
+                d.FreeIova(live[i]);
+                live.RemoveAt(i);
+            }
+            else d.ReserveIova((ulong)rng.Next(0x200), (ulong)rng.Next(0x200, 0x400), out _);
+        }
+        Assert.That(d.Count, Is.GreaterThanOrEqualTo(0));
+    }
+
     [Test]
     public void IoPgtableAgainstPageModel()
     {
@@ -110,5 +138,29 @@ public class HostFuzzTests
             Assert.That(t.IovaToPhys(Base + (ulong)pg * 0x1000), Is.EqualTo(model[pg] ?? 0UL));
         t.Free();
         Assert.That(alloc.BlocksInUse, Is.EqualTo(0));
+    }
+
+    [Test]
+    public void MalformedInputsTerminate()
+    {
+        // Bridges whose secondary buses form a loop (5 -> 1 -> 5) reachable from a root port.
+        var topo = new HwEmu.Devices.Pcie.PciTopology()
+            .Add(new HwEmu.Devices.Pcie.PciFunction(new HwEmu.Devices.Pcie.PciBdf(5, 0, 0), HwEmu.Devices.Pcie.PciFunctionKind.PcieToPciBridge) { SecondaryBus = 1, BindsDriver = true })
+            .Add(new HwEmu.Devices.Pcie.PciFunction(new HwEmu.Devices.Pcie.PciBdf(1, 1, 0), HwEmu.Devices.Pcie.PciFunctionKind.SwitchDownstreamPort) { SecondaryBus = 5 })
+            .Add(new HwEmu.Devices.Pcie.PciFunction(new HwEmu.Devices.Pcie.PciBdf(0, 1, 0), HwEmu.Devices.Pcie.PciFunctionKind.RootPort) { SecondaryBus = 1 });
+        var h = new HostSystem(new HostPlatform
+        {
+            Name = "cyclic", Topology = topo, IommuName = "smmu", IommuMap = HwEmu.Devices.Pcie.RidMap.Identity("smmu"),
+            ProbePolicy = IommuProbePolicy.AllDevices,
+        });
+        Assert.That(h.Devices.Count, Is.EqualTo(3), "terminates; every reachable function probed");
+
+        // A map without READ/WRITE maps nothing and returns (6.1 io-pgtable returns 0 without progress).
+        var alloc = new PhysicalPageAllocator(new PhysicalMemory(), 0x4000_0000, 1UL << 20);
+        var t = IoPgtableArm.Alloc(IoPgtableFormat.ArmLpaeS1, new IoPgtableConfig(0x4020_1000, 48, 48), alloc)!;
+        Assert.That(t.Map(0, 0, 0x40_0000, IommuProt.Cache), Is.EqualTo(Errno.None));
+        Assert.That(t.IovaToPhys(0), Is.EqualTo(0UL));
+        Assert.That(t.Map(0, 0, 0x1000, IommuProt.Read), Is.EqualTo(Errno.None));
+        Assert.That(alloc.Alloc(1UL << 62), Is.EqualTo(0UL), "absurd sizes fail instead of looping");
     }
 }

@@ -213,4 +213,28 @@ public class IoPgtableArmTests
         Assert.That(IoPgtableArm.RestrictPgsizes(new(0x40201000, 52, 52)), Is.EqualTo(new IoPgtableConfig(0x40201000, 48, 48)));
         Assert.That(IoPgtableArm.RestrictPgsizes(new(0x10000 | 0x1000, 48, 48), 65536).PgsizeBitmap, Is.EqualTo(0x10000UL), "64K host pages");
     }
+
+    [Test]
+    public void OddConfigurationsNeverThrow()
+    {
+        var mem = new PhysicalMemory();
+        ulong[] bitmaps = [0, 0x1000, 0x4000, 0x10000, 0x40201000, 0x20010000, ulong.MaxValue, 0x800];
+        int made = 0;
+        foreach (var fmt in new[] { IoPgtableFormat.ArmLpaeS1, IoPgtableFormat.ArmLpaeS2 })
+            foreach (var bm in bitmaps)
+                for (int ias = -1; ias <= 66; ias += 3)
+                    for (int oas = -1; oas <= 66; oas += 5)
+                    {
+                        var alloc = new PhysicalPageAllocator(mem, 0x4000_0000, 1UL << 20);
+                        var t = IoPgtableArm.Alloc(fmt, new IoPgtableConfig(bm, ias, oas), alloc);
+                        if (t is null) continue;
+                        made++;
+                        ulong pg = t.PgsizeBitmap & (~t.PgsizeBitmap + 1);
+                        t.MapPages(0x1234_5000, 0x5000_0000, pg, 3, IommuProt.Read, out _);
+                        t.IovaToPhys(0x1234_5042);
+                        t.UnmapPages(0x1234_5000, pg, 3);
+                        t.Free();
+                    }
+        Assert.That(made, Is.GreaterThan(100));
+    }
 }

@@ -92,6 +92,8 @@ public sealed class IoPgtableArm
         if (cfg.Ias > MaxAddrBits || cfg.Oas > MaxAddrBits) return null;
 
         int pgShift = BitOperations.TrailingZeroCount(cfg.PgsizeBitmap);
+        // Linux does not check this; an IAS that does not exceed the granule gives a meaningless geometry.
+        if (cfg.Ias <= pgShift || cfg.Oas <= 0) return null;
         int bpl = pgShift - 3;
         int vaBits = cfg.Ias - pgShift;
         int levels = (vaBits + bpl - 1) / bpl;

@@ -49,7 +49,11 @@ public sealed class PhysicalPageAllocator
     public int GetOrder(ulong size)
     {
         int order = 0;
-        while (((ulong)PageSize << order) < size) order++;
+        while (((ulong)PageSize << order) < size)
+        {
+            order++;
+            if (order >= _free.Length) return -1; // larger than any block we can hand out
+        }
         return order;
     }
 
@@ -60,6 +64,7 @@ public sealed class PhysicalPageAllocator
     public ulong Alloc(ulong size)
     {
         int order = GetOrder(size);
+        if (order < 0) return 0;
         ulong bytes = (ulong)PageSize << order;
         ulong pa;
         var list = _free[order];
@@ -94,6 +99,7 @@ public sealed class PhysicalPageAllocator
     public void Free(ulong pa, ulong size)
     {
         int order = GetOrder(size);
+        if (order < 0) throw new ArgumentOutOfRangeException(nameof(size));
         ulong bytes = (ulong)PageSize << order;
         if (pa < _base || pa + bytes > _end) throw new ArgumentOutOfRangeException(nameof(pa));
         // Like the kernel, freeing does not scrub: a walker that still holds the old table reads stale entries.

@@ -77,7 +77,7 @@ public sealed class HostSystem
             var g0 = GroupGet(func);
             if (g0 is not null) return g0;
         }
-        for (int bus = pdev.Bdf.Bus; bus != topo.RootBus;)
+        for (int bus = pdev.Bdf.Bus, hops = 0; bus != topo.RootBus && hops <= PciTopology.MaxDepth; hops++)
         {
             var self = topo.BusSelf(bus);
             if (self is null) break;
@@ -172,7 +172,7 @@ public sealed class HostSystem
             var br = Platform.Topology.Find(bdf);
             if (br?.SecondaryBus is int sec)
             {
-                for (int bus = f.Bdf.Bus; bus != Platform.Topology.RootBus;)
+                for (int bus = f.Bdf.Bus, hops = 0; bus != Platform.Topology.RootBus && hops <= PciTopology.MaxDepth; hops++)
                 {
                     if (bus == sec) return true;
                     var self = Platform.Topology.BusSelf(bus);

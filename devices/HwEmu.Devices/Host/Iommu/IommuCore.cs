@@ -62,6 +62,9 @@ public static class IommuCore
             ret = domain.MapPages(iova, paddr, pgsize, count, prot, out ulong mapped);
             size -= mapped;
             if (ret != Errno.None) break;
+            // 6.1 io-pgtable "maps" a request without READ/WRITE by doing nothing and returning 0, on which the
+            // kernel's loop would spin; HwEmu stops (the result, an empty mapping, is the same).
+            if (mapped == 0) break;
             iova += mapped;
             paddr += mapped;
         }

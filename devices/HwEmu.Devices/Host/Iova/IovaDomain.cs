@@ -183,6 +183,7 @@ public sealed class IovaDomain
         if (_retryOverflow) retryPfn = unchecked(retryPfn + 1); // 4e89dce72521: pfn_hi + 1 wraps at the anchor
         ulong newPfn;
         int prev;
+        bool retried = false;
         while (true)
         {
             do
@@ -195,8 +196,11 @@ public sealed class IovaDomain
 
             if (highPfn < size || newPfn < lowPfn)
             {
-                if (lowPfn == StartPfn && retryPfn < limitPfn)
+                // The kernel retries at most once because low_pfn changes; with the CVE-2023-52910 wrap and
+                // start_pfn 0 it would not change and the kernel would spin. HwEmu stops after one retry.
+                if (lowPfn == StartPfn && retryPfn < limitPfn && !retried)
                 {
+                    retried = true;
                     highPfn = limitPfn;
                     lowPfn = _retryOverflow ? retryPfn : retryPfn + 1;
                     curr = FindLimit(limitPfn);

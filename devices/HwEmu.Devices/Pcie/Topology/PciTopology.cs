@@ -101,7 +101,7 @@ public sealed class PciTopology
     public bool AcsPathEnabled(PciFunction start, PciAcs flags)
     {
         var pdev = start;
-        while (true)
+        for (int hops = 0; hops <= MaxDepth; hops++)
         {
             if (!AcsEnabled(pdev, flags)) return false;
             if (pdev.Bdf.Bus == RootBus) return true;
@@ -109,7 +109,11 @@ public sealed class PciTopology
             if (parent is null) return true;
             pdev = parent;
         }
+        return false; // a cyclic description: treat as not isolated
     }
+
+    /// <summary>Upper bound on bridge hops when walking towards the root (a cyclic description stops there).</summary>
+    public const int MaxDepth = 256;
 
     /// <summary>
     /// pci_for_each_dma_alias(): (function, requester ID) pairs in the kernel's order — own RID, quirk aliases,
@@ -120,7 +124,7 @@ public sealed class PciTopology
         var list = new List<(PciFunction, ushort)> { (f, f.Bdf.Rid) };
         foreach (int devfn in f.DmaAliasDevFns) list.Add((f, (ushort)((f.Bdf.Bus << 8) | devfn)));
         int bus = f.Bdf.Bus;
-        while (bus != RootBus)
+        for (int hops = 0; bus != RootBus && hops <= MaxDepth; hops++)
         {
             var tmp = BusSelf(bus);
             if (tmp is null) break; // virtual bus without a bridge: treat as the top
