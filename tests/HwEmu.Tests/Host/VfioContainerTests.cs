@@ -339,4 +339,16 @@ public class VfioContainerTests
         Assert.That(c.EnableDeviceMsi(h.Devices[0], out ulong a), Is.EqualTo(Errno.None));
         Assert.That(a, Is.EqualTo(0xfee0_0000UL));
     }
+
+    [Test]
+    public void PartialPinFailureUndoesTheMappedPart()
+    {
+        var (h, c, _) = New();
+        Assert.That(c.AttachGroup(h.Groups[0]), Is.EqualTo(Errno.None));
+        Assert.That(c.AttachGroup(h.Groups[1]), Is.EqualTo(Errno.None));
+        Assert.That(c.MapDma(VfioDmaMap.ReadWrite(UserBase + UserSize - 0x1000, 0x5000_0000, 0x2000)), Is.EqualTo(Errno.EFAULT));
+        Assert.That(Table(c).IovaToPhys(0x5000_0000), Is.EqualTo(0UL), "the first page was mapped, then unmapped");
+        Assert.That(c.Mappings, Is.Empty);
+        Assert.That(c.DmaAvail, Is.EqualTo(65535u));
+    }
 }

@@ -499,18 +499,31 @@ public sealed class VfioContainer
             dma.Size = size;
             return Errno.None;
         }
-        // vfio_pin_map_dma: pin and map physically contiguous runs into every domain.
-        foreach (var d in _domains)
+        // vfio_pin_map_dma: pin a physically contiguous run, map it into every domain, grow the dma; on error
+        // unwind the run from the domains already done, then remove the dma (which unmaps the grown part).
+        ulong page = (ulong)_host.Platform.PageSize;
+        while (dma.Size < size)
         {
-            var err = MapRange(d.Domain.Ops!, iova, vaddr, size, prot, out ulong done);
-            if (err != Errno.None)
+            ulong done = dma.Size;
+            if (!_userMemory.TryTranslate(vaddr + done, out ulong pa))
             {
-                dma.Size = done;
                 RemoveDma(dma);
-                return err;
+                return Errno.EFAULT;
             }
+            ulong run = page;
+            while (done + run < size && _userMemory.TryTranslate(vaddr + done + run, out ulong next) && next == pa + run) run += page;
+            for (int i = 0; i < _domains.Count; i++)
+            {
+                var err = IommuCore.Map(_domains[i].Domain.Ops!, iova + done, pa, run, prot | IommuProt.Cache);
+                if (err != Errno.None)
+                {
+                    for (int j = 0; j < i; j++) IommuCore.Unmap(_domains[j].Domain.Ops!, iova + done, run);
+                    RemoveDma(dma);
+                    return err;
+                }
+            }
+            dma.Size = done + run;
         }
-        dma.Size = size;
         return Errno.None;
     }
 
