@@ -327,7 +327,7 @@ public static class ScenarioLoader
             WorkingSet = j.Optional("workingSet")?.PositiveSize() ?? d.WorkingSet,
             Rate = j.Optional("rate")?.Double(0, 1e12) ?? d.Rate,
             QueueDepth = j.Optional("queueDepth")?.Int(1, 65536) ?? d.QueueDepth,
-            ZipfTheta = j.Optional("zipfTheta")?.Double(0, 10) ?? d.ZipfTheta,
+            ZipfTheta = j.Optional("zipfTheta")?.Double(0, 0.999) ?? d.ZipfTheta,
             Target = j.Optional("target")?.Name() ?? d.Target,
         };
     }
