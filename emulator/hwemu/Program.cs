@@ -51,6 +51,8 @@ public static class Program
             "Exit codes: 0 success, 1 the run failed, 2 bad usage or bad input.");
         root.Subcommands.Add(RunCommand.Create(output, error));
         root.Subcommands.Add(BenchCommand.Create(output));
+        root.Subcommands.Add(HostCommand.Create(output));
+        root.Subcommands.Add(TraceCommand.Create(output));
         return root;
     }
 }

@@ -1,4 +1,7 @@
+using HwEmu.Devices.Gic;
+using HwEmu.Devices.Smmu;
 using HwEmu.Emulator.Kernel;
+using HwEmu.Traces;
 
 namespace HwEmu.Cli.Commands;
 
@@ -16,6 +19,13 @@ public static class QuickBenchmarkRegistry
         Kernel("kernel.events.pending1000000", s => QuickBenchmarks.EventDispatch(1_000_000)),
         Kernel("memory.read64.hot", s => QuickBenchmarks.MemoryRead64Hot()),
         Kernel("memory.read64.random1m", s => QuickBenchmarks.MemoryRead64Random()),
+        new("smmu.translate.tlbhit", s => SmmuQuickBenchmarks.TlbHit(5_000_000L * s)),
+        new("smmu.translate.fullwalk", s => SmmuQuickBenchmarks.FullWalk(1_000_000L * s)),
+        new("its.translate.warm", s => GicQuickBenchmarks.ItsTranslateWarm(0.5 * s)),
+        new("its.translate.cold", s => GicQuickBenchmarks.ItsTranslateCold(0.5 * s)),
+        new("gicv2m.setspi", s => GicQuickBenchmarks.GicV2mSetSpi(0.5 * s)),
+        new("trace.encode.translation", s => TraceQuickBenchmarks.EncodeTranslation(0.5 * s)),
+        new("trace.decode.translation", s => TraceQuickBenchmarks.DecodeTranslation(0.5 * s)),
     ];
 
     // A longer run is several quick runs summed: each quick run is self-contained and warms up on its own.
