@@ -1,19 +1,12 @@
 using System.Text.Json;
 using HwEmu.Cli;
 using NUnit.Framework;
+using static HwEmu.Tests.Cli.HwemuRunner;
 
 namespace HwEmu.Tests.Cli;
 
 public class CliTests
 {
-    private static (int Code, string Out, string Err) Hwemu(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     [Test]
     public void HelpListsTheCommandsAndExitCodes()
     {

@@ -42,15 +42,23 @@ public class GicObserverAllocationTests
         m.SetConfig(8195, 0xA3);
         m.SendAll(ItsCommand.Mapd(2, 7, ItsTestMachine.Itt(2), true), ItsCommand.Mapc(3, 3, true), ItsCommand.Mapti(2, 20, 8195, 3));
         for (int i = 0; i < 100; i++) m.Msi(2, 20);
+        // Run the identical loop once first: tier-up and on-stack replacement of the loop itself allocate a little
+        // on this thread the first time, which is JIT work, not the model's.
+        WarmLoop(m);
         long before = GC.GetAllocatedBytesForCurrentThread();
+        WarmLoop(m);
+        long after = GC.GetAllocatedBytesForCurrentThread();
+        Assert.That(after - before, Is.EqualTo(0));
+        Assert.That(m.Count(3, 8195), Is.EqualTo(40_100));
+    }
+
+    private static void WarmLoop(ItsTestMachine m)
+    {
         for (int i = 0; i < 10_000; i++)
         {
             m.Its.Translate(2, 20, (ulong)i * 1000);
             m.Msi(2, 20);
         }
-        long after = GC.GetAllocatedBytesForCurrentThread();
-        Assert.That(after - before, Is.EqualTo(0));
-        Assert.That(m.Count(3, 8195), Is.EqualTo(20_100));
     }
 
     [Test]
