@@ -28,7 +28,7 @@ internal sealed class RadixEventQueue : IEventHeap
     /// <summary>A bucket with at most this many entries is moved into the heap whole (chosen by measurement).</summary>
     internal const int DirectRefill = 2;
 
-    private readonly BinaryEventHeap _current = new(64);     // entries with time <= _last
+    private readonly DaryEventHeap<BinaryArity> _current = new(64);     // entries with time <= _last
     private readonly int[] _head = new int[BucketCount];      // first node of each bucket, -1 when empty
     private readonly int[] _bucketCounts = new int[BucketCount];
     private readonly ulong[] _nonEmpty = new ulong[BucketCount / 64]; // bit b set when bucket b holds entries

@@ -13,8 +13,8 @@ public class EventQueueBenchmarks
 {
     private const int OpsPerInvoke = 100_000;
 
-    private BinaryEventHeap _binary = null!;
-    private QuaternaryEventHeap _quaternary = null!;
+    private DaryEventHeap<BinaryArity> _binary = null!;
+    private DaryEventHeap<QuaternaryArity> _quaternary = null!;
     private RadixEventQueue _radix = null!;
     private ulong _x;
     private ulong _sequence;
@@ -27,8 +27,8 @@ public class EventQueueBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _binary = new BinaryEventHeap();
-        _quaternary = new QuaternaryEventHeap();
+        _binary = new DaryEventHeap<BinaryArity>();
+        _quaternary = new DaryEventHeap<QuaternaryArity>();
         _radix = new RadixEventQueue();
         _x = 0x9E3779B97F4A7C15UL;
         for (int i = 0; i < Pending; i++)

@@ -10,8 +10,8 @@ public class EventHeapTests
 
     private static IEventHeap Create(string kind) => kind switch
     {
-        "binary" => new BinaryEventHeap(4),
-        "4-ary" => new QuaternaryEventHeap(4),
+        "binary" => new DaryEventHeap<BinaryArity>(4),
+        "4-ary" => new DaryEventHeap<QuaternaryArity>(4),
         _ => new RadixEventQueue(),
     };
 

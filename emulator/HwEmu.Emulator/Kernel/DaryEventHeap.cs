@@ -2,18 +2,40 @@ using System.Runtime.CompilerServices;
 
 namespace HwEmu.Emulator.Kernel;
 
+/// <summary>Number of children per node of a <see cref="DaryEventHeap{TArity}"/>, as a type so the JIT folds it.</summary>
+internal interface IHeapArity
+{
+    static abstract int Value { get; }
+}
+
+/// <summary>Two children per node: a binary heap (the structure of the radix queue's current bucket).</summary>
+internal readonly struct BinaryArity : IHeapArity
+{
+    public static int Value => 2;
+}
+
 /// <summary>
-/// Array-backed 4-ary min-heap of event entries: shallower than a binary heap, and the four children of a node are contiguous (96 bytes, 1.5 cache lines), which favours large pending sets (see docs/kernel.md).
+/// Four children per node: shallower than a binary heap, and the four children of a node are contiguous (96 bytes,
+/// 1.5 cache lines), which favours large pending sets.
 /// </summary>
-internal sealed class QuaternaryEventHeap : IEventHeap
+internal readonly struct QuaternaryArity : IHeapArity
+{
+    public static int Value => 4;
+}
+
+/// <summary>
+/// Array-backed d-ary min-heap of event entries; the arity is a struct type argument so each instantiation is
+/// compiled with a constant arity (candidate queue structures compared in docs/kernel.md).
+/// </summary>
+internal sealed class DaryEventHeap<TArity> : IEventHeap where TArity : struct, IHeapArity
 {
     /// <summary>Children per node.</summary>
-    public const int Arity = 4;
+    private static int Arity => TArity.Value;
 
     private EventEntry[] _items;
     private int _count;
 
-    public QuaternaryEventHeap(int initialCapacity = 64) => _items = new EventEntry[Math.Max(initialCapacity, 4)];
+    public DaryEventHeap(int initialCapacity = 64) => _items = new EventEntry[Math.Max(initialCapacity, 4)];
 
     public int Count => _count;
 
