@@ -6,24 +6,21 @@ namespace HwEmu.Cli;
 
 /// <summary>
 /// Progress of a run on standard error: a redrawn bar on a terminal, a plain line every few seconds otherwise
-/// (logs stay readable). Checked between events; costs one counter decrement per event.
+/// (logs stay readable). Called between slices of a run.
 /// </summary>
 public sealed class ProgressReporter(TextWriter writer, ulong endPs)
 {
     private readonly Stopwatch _wall = Stopwatch.StartNew();
     private readonly bool _terminal = ReferenceEquals(writer, Console.Error) && !Console.IsErrorRedirected;
     private double _lastReport;
-    private int _countdown = 65536;
     private bool _drawn;
 
-    /// <summary>Called between events; returns true (keep running).</summary>
-    public bool Tick(Simulator sim)
+    /// <summary>Called between slices of the run; redraws at most every 0.25 s (terminal) or 5 s (log).</summary>
+    public void Tick(Simulator sim)
     {
-        if (--_countdown > 0) return true;
-        _countdown = 65536;
         double t = _wall.Elapsed.TotalSeconds;
         double interval = _terminal ? 0.25 : 5.0;
-        if (t - _lastReport < interval) return true;
+        if (t - _lastReport < interval) return;
         _lastReport = t;
         double fraction = endPs == 0 ? 1 : Math.Min(1.0, sim.Now / (double)endPs);
         double rate = sim.Statistics.EventsExecuted / Math.Max(t, 1e-9);
@@ -36,7 +33,6 @@ public sealed class ProgressReporter(TextWriter writer, ulong endPs)
             _drawn = true;
         }
         else writer.WriteLine($"progress {(fraction * 100).ToString("0", inv)}% {text}");
-        return true;
     }
 
     /// <summary>Ends the bar.</summary>

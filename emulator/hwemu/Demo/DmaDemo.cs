@@ -73,12 +73,19 @@ public sealed class DmaDemo : IEventHandler
     /// <summary>Largest transfer latency in picoseconds.</summary>
     public ulong MaxLatencyPs { get; private set; }
 
-    /// <summary>Runs the demo for <paramref name="durationPs"/> of simulated time.</summary>
-    public RunResult Run(ulong durationPs, Func<bool>? keepGoing = null)
+    /// <summary>
+    /// Runs the demo for exactly <paramref name="durationPs"/> of simulated time, in slices so that
+    /// <paramref name="onSlice"/> (progress reporting) runs between them; no event after the end is executed.
+    /// </summary>
+    public void Run(ulong durationPs, Action? onSlice = null)
     {
         for (int slot = 0; slot < Outstanding; slot++) Issue(slot);
-        if (keepGoing is null) return _sim.RunUntil(durationPs);
-        return _sim.RunWhile(() => _sim.Now <= durationPs && keepGoing());
+        ulong slice = Math.Max(1, durationPs / 256);
+        while (_sim.Now < durationPs)
+        {
+            _sim.RunUntil(Math.Min(durationPs, _sim.Now + slice));
+            onSlice?.Invoke();
+        }
     }
 
     private void Issue(int slot)

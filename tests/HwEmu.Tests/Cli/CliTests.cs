@@ -112,6 +112,16 @@ public class CliTests
     }
 
     [Test]
+    public void DemoStopsExactlyAtTheDurationWithEverySlotStillInFlight()
+    {
+        var demo = new HwEmu.Cli.Demo.DmaDemo(seed: 3, outstanding: 8);
+        demo.Run(123_456_789);
+        Assert.That(demo.Simulator.Now, Is.EqualTo(123_456_789UL));
+        Assert.That(demo.Simulator.PendingEvents, Is.EqualTo(8)); // nothing past the end ran, nothing was lost
+        Assert.That(demo.Reads + demo.Writes, Is.GreaterThan(0));
+    }
+
+    [Test]
     public void UnwritableJsonPathIsBadInput()
     {
         var (code, _, err) = Hwemu("run", "--duration", "10us", "--json", "/nonexistent-dir/x.json");
