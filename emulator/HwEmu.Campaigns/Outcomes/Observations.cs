@@ -1,0 +1,73 @@
+namespace HwEmu.Campaigns;
+
+/// <summary>How a device access ended.</summary>
+public enum DmaStatus : byte
+{
+    /// <summary>Reached its target.</summary>
+    Ok,
+    /// <summary>The SMMU aborted it (translation or configuration fault).</summary>
+    SmmuAbort,
+    /// <summary>The completer returned UR / CA, or the write hit no target (decode error).</summary>
+    CompletionError,
+    /// <summary>The read completed with poisoned data.</summary>
+    Poisoned,
+    /// <summary>Not issued (the device gave up after an earlier error).</summary>
+    NotIssued,
+}
+
+/// <summary>
+/// One device access as the outcome classifier sees it: who, which IOVA, where it landed, which data, how it ended.
+/// <see cref="Seq"/> numbers the accesses of a step (0 descriptor read, 1 result write, 2.. extra accesses).
+/// </summary>
+public readonly record struct DmaObservation(int Step, int Device, int Seq, bool Write, ulong Iova, ulong Pa, ulong DataHash, DmaStatus Status, ulong TimePs);
+
+/// <summary>
+/// One interrupt delivered to a CPU: the INTID, the CPU, the device whose write caused it (<see cref="Writer"/>) and
+/// the device that owns that vector (<see cref="Owner"/>, -1 for none).
+/// </summary>
+public readonly record struct InterruptObservation(int Step, int Writer, uint IntId, int Cpu, int Owner, ulong TimePs);
+
+/// <summary>What detected an error.</summary>
+public enum DetectionKind : byte
+{
+    /// <summary>An SMMU event record (code = event type).</summary>
+    SmmuEvent,
+    /// <summary>An SMMU event was lost to an event-queue overflow.</summary>
+    SmmuEventLost,
+    /// <summary>SMMU GERROR (code = CMDQ error).</summary>
+    SmmuGerror,
+    /// <summary>The ITS dropped an MSI (code = <c>ItsTranslationResult</c>).</summary>
+    ItsDrop,
+    /// <summary>An ITS command error (code = error).</summary>
+    ItsCommandError,
+    /// <summary>PCIe AER: a completion error or poisoned TLP reported (code = status).</summary>
+    PcieAer,
+    /// <summary>The host driver timed out waiting for CMD_SYNC (Linux "CMD_SYNC timeout").</summary>
+    SyncTimeout,
+}
+
+/// <summary>One detection: what and when.</summary>
+public readonly record struct Detection(DetectionKind Kind, uint Code, ulong TimePs);
+
+/// <summary>Everything the classifier compares for one run.</summary>
+public sealed class RunObservation
+{
+    /// <summary>Device accesses, in issue order.</summary>
+    public List<DmaObservation> Dma { get; } = new(256);
+    /// <summary>Interrupts, in delivery order.</summary>
+    public List<InterruptObservation> Interrupts { get; } = new(128);
+    /// <summary>Detections, in time order of recording.</summary>
+    public List<Detection> Detections { get; } = new(8);
+    /// <summary>A step did not complete within the hang bound.</summary>
+    public bool Hang { get; set; }
+    /// <summary>When the hang was declared.</summary>
+    public ulong HangTimePs { get; set; }
+    /// <summary>An exception escaped the models (an emulator bug).</summary>
+    public string? Exception { get; set; }
+    /// <summary>Time the fault was applied (ulong.MaxValue when never activated).</summary>
+    public ulong InjectedPs { get; set; } = ulong.MaxValue;
+    /// <summary>Steps completed.</summary>
+    public int StepsCompleted { get; set; }
+    /// <summary>SMMU event records lost to overflow.</summary>
+    public long EventsLost { get; set; }
+}

@@ -1,0 +1,60 @@
+namespace HwEmu.Campaigns;
+
+/// <summary>MSI controller behind the SMMU.</summary>
+public enum MsiKind
+{
+    /// <summary>GICv3 ITS: the DeviceID side-band selects the device's ITT.</summary>
+    Its,
+    /// <summary>GICv2m frame: MSI_SETSPI_NS raises whatever SPI is written, from any writer.</summary>
+    Gicv2m,
+}
+
+/// <summary>How the host invalidates the SMMU TLB on unmap (Linux iommu.strict).</summary>
+public enum InvalidationMode
+{
+    /// <summary>iommu.strict=1: TLBI_NH_VA + CMD_SYNC on every unmap before the IOVA is freed.</summary>
+    Strict,
+    /// <summary>iommu.strict=0: unmaps queue in a flush queue; one TLBI_NH_ASID + CMD_SYNC per batch, then IOVAs are freed.</summary>
+    Lazy,
+}
+
+/// <summary>
+/// The passthrough machine a campaign runs on: SMMUv3 + GICv3 ITS or GICv2m + N assigned PCIe functions doing a
+/// map / DMA read / DMA write / MSI / unmap cycle, programmed by a Linux-like host (docs/fault-injection.md).
+/// </summary>
+public sealed record MachineSpec
+{
+    /// <summary>MSI controller.</summary>
+    public MsiKind Msi { get; init; } = MsiKind.Its;
+    /// <summary>Assigned devices (1..8).</summary>
+    public int Devices { get; init; } = 2;
+    /// <summary>Work steps; step k is done by device k mod Devices.</summary>
+    public int Steps { get; init; } = 64;
+    /// <summary>MSI vectors per device (1..16).</summary>
+    public int Vectors { get; init; } = 2;
+    /// <summary>Unmap invalidation policy.</summary>
+    public InvalidationMode Invalidation { get; init; } = InvalidationMode.Strict;
+    /// <summary>Unmaps per flush in lazy mode.</summary>
+    public int LazyBatch { get; init; } = 8;
+    /// <summary>ACS Source Validation + P2P Request Redirect on the switch: peer-to-peer requests go up to the SMMU.</summary>
+    public bool Acs { get; init; } = true;
+    /// <summary>Time between steps, nanoseconds.</summary>
+    public ulong StepNs { get; init; } = 2000;
+    /// <summary>A step whose device work has not completed this long after the step started is a hang.</summary>
+    public ulong HangBoundNs { get; init; } = 20_000;
+    /// <summary>log2 of the SMMU event queue entries.</summary>
+    public int EventQueueLog2 { get; init; } = 5;
+    /// <summary>DRAM latency for device accesses, nanoseconds.</summary>
+    public ulong MemoryLatencyNs { get; init; } = 80;
+    /// <summary>CPUs (GIC redistributors).</summary>
+    public int Cpus { get; init; } = 4;
+    /// <summary>SMMU TLB entries.</summary>
+    public int TlbEntries { get; init; } = 2048;
+    /// <summary>The device checks the poison bit of read completions (reports instead of consuming the data).</summary>
+    public bool DeviceChecksPoison { get; init; } = true;
+    /// <summary>Step at which device 0 moves to a new domain (new ASID and page table: CD rewrite, CFGI_CD, TLBI); -1 for none.</summary>
+    public int DomainSwitchStep { get; init; } = -2;
+
+    /// <summary>The domain-switch step after defaults (-2 means Steps / 2).</summary>
+    public int EffectiveDomainSwitchStep => DomainSwitchStep == -2 ? Steps / 2 : DomainSwitchStep;
+}
