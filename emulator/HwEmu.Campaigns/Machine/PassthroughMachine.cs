@@ -378,7 +378,7 @@ public sealed class PassthroughMachine : IEventHandler, ISmmuObserver, IGicObser
 
         // 1. Descriptor read.
         Span<byte> buf = stackalloc byte[DmaBytes];
-        var status = Dma(d, k, 0, write: false, iova, buf, out ulong t);
+        var status = Dma(d, k, 0, write: false, iova, buf, _nowPs, out ulong t);
         if (target && model == FaultModel.CompletionError && status == DmaStatus.Ok)
         {
             Fire();
@@ -398,7 +398,7 @@ public sealed class PassthroughMachine : IEventHandler, ISmmuObserver, IGicObser
         // 2. Result write (skipped when the device saw an error completion: it reports instead).
         Span<byte> result = stackalloc byte[DmaBytes];
         for (int i = 0; i < DmaBytes; i++) result[i] = (byte)(buf[i] ^ (byte)(k + 0x5A));
-        if (status == DmaStatus.Ok) Dma(d, k, 1, write: true, iova + 0x800, result, out t);
+        if (status == DmaStatus.Ok) Dma(d, k, 1, write: true, iova + 0x800, result, t, out t);
         else _obs.Dma.Add(new DmaObservation(k, d, 1, true, iova + 0x800, 0, 0, DmaStatus.NotIssued, t));
 
         // 3. Faulty extra accesses of this device.
@@ -410,7 +410,7 @@ public sealed class PassthroughMachine : IEventHandler, ISmmuObserver, IGicObser
             _stopDrain = true;
             long burst = _fault!.Value.Value >= 0 ? _fault.Value.Value : (1L << _spec.EventQueueLog2) + 4;
             Span<byte> tiny = stackalloc byte[4];
-            for (long i = 0; i < burst; i++) Dma(d, k, seq++, write: false, UnmappedIova + (ulong)i * 0x1000, tiny, out t);
+            for (long i = 0; i < burst; i++) Dma(d, k, seq++, write: false, UnmappedIova + (ulong)i * 0x1000, tiny, t, out t);
         }
 
         // 4. Completion MSI.
@@ -485,10 +485,10 @@ public sealed class PassthroughMachine : IEventHandler, ISmmuObserver, IGicObser
 
     // ------------------------------------------------------------------ device transactions
 
-    private DmaStatus Dma(int d, int k, int seq, bool write, ulong iova, Span<byte> data, out ulong doneAt)
+    private DmaStatus Dma(int d, int k, int seq, bool write, ulong iova, Span<byte> data, ulong at, out ulong doneAt)
     {
         Count(ref _dmaCount, TriggerEvent.Dma);
-        ulong issue = Math.Max(_nowPs, _lastTranslatePs);
+        ulong issue = Math.Max(at, _lastTranslatePs);
         _nowPs = issue;
         uint sid = StreamId(d);
         var attrs = new BusAttributes(RequesterId: (ushort)sid, DeviceId: sid);
@@ -601,7 +601,7 @@ public sealed class PassthroughMachine : IEventHandler, ISmmuObserver, IGicObser
         }
         Span<byte> b = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(b, (uint)data);
-        Dma(d, k, seq++, write: true, address, b, out ulong done);
+        Dma(d, k, seq++, write: true, address, b, t, out ulong done);
         t = Math.Max(t, done);
     }
 
