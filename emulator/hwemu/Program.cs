@@ -53,6 +53,7 @@ public static class Program
         root.Subcommands.Add(BenchCommand.Create(output));
         root.Subcommands.Add(HostCommand.Create(output));
         root.Subcommands.Add(TraceCommand.Create(output));
+        root.Subcommands.Add(InjectCommand.Create(output, error));
         return root;
     }
 }
