@@ -14,6 +14,7 @@ public static class WilsonInterval
         double denom = 1 + z2 / n;
         double center = (p + z2 / (2 * n)) / denom;
         double half = z * Math.Sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom;
-        return (Math.Max(0, center - half), Math.Min(1, center + half));
+        // Exact bounds at the ends (the formula gives 0 and 1 there up to rounding).
+        return (successes == 0 ? 0 : Math.Max(0, center - half), successes == trials ? 1 : Math.Min(1, center + half));
     }
 }
