@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using HwEmu.Emulator.Memory;
 
 namespace HwEmu.Campaigns;
 
@@ -9,6 +10,7 @@ namespace HwEmu.Campaigns;
 /// </summary>
 public sealed class CampaignRunner
 {
+    [ThreadStatic] private static PhysicalMemory? t_memory;
     private readonly Campaign _campaign;
     private readonly Dictionary<MachineSpec, RunObservation> _golden = new();
 
@@ -26,6 +28,7 @@ public sealed class CampaignRunner
                 : obs.StepsCompleted != f.Machine.Steps ? $"only {obs.StepsCompleted} of {f.Machine.Steps} steps" : null;
             if (problem != null)
                 throw new CampaignException($"campaign '{campaign.Name}': the golden run of fault '{f.Name}''s machine is not fault-free ({problem}); fix the machine parameters");
+            obs.Freeze();
             _golden[f.Machine] = obs;
         }
     }
@@ -39,7 +42,9 @@ public sealed class CampaignRunner
         var obs = new RunObservation();
         try
         {
-            new PassthroughMachine(machine, fault, obs).Run();
+            // One memory per worker thread, zeroed by each run: same contents as a fresh one, no LOH churn.
+            t_memory ??= new PhysicalMemory();
+            new PassthroughMachine(machine, fault, obs, t_memory).Run();
         }
         catch (Exception ex)
         {

@@ -70,7 +70,7 @@ public sealed class PassthroughMachine : IEventHandler, ISmmuObserver, IGicObser
     private readonly MachineSpec _spec;
     private readonly FaultPlan? _fault;
     private readonly Simulator _sim = new();
-    private readonly PhysicalMemory _mem = new();
+    private readonly PhysicalMemory _mem;
     private readonly SystemBus _bus;
     private readonly SmmuV3 _smmu;
     private readonly Gicv3 _gic;
@@ -99,17 +99,25 @@ public sealed class PassthroughMachine : IEventHandler, ISmmuObserver, IGicObser
     private bool _stuckValue;
     private ulong _spikeStartPs, _spikeEndPs, _spikeExtraPs;
 
-    /// <summary>Builds the machine and programs it as the host does at boot and VFIO attach (time 0).</summary>
-    public PassthroughMachine(MachineSpec spec, FaultPlan? fault, RunObservation observation)
+    /// <summary>
+    /// Builds the machine and programs it as the host does at boot and VFIO attach (time 0). A
+    /// <paramref name="memory"/> from an earlier run of the same thread may be passed in: it is zeroed first, which
+    /// saves re-allocating its radix tables (large-object-heap arrays) on every run.
+    /// </summary>
+    public PassthroughMachine(MachineSpec spec, FaultPlan? fault, RunObservation observation, PhysicalMemory? memory = null)
     {
         _spec = spec;
         _fault = fault;
         _obs = observation;
+        _mem = memory ?? new PhysicalMemory();
+        if (memory != null)
+            foreach (ulong page in memory.PopulatedPages()) memory.Fill(page, PhysicalMemory.PageSize, 0);
         _bus = new SystemBus(_mem);
         _bus.AddRam(RamBase, RamSize);
         _bus.AddRam(BarBase, BarSize * (ulong)spec.Devices, "bars");
         _smmu = new SmmuV3(_bus, new SmmuConfig { Tlb = new CacheGeometry(spec.TlbEntries, 4), EvtqMaxLog2 = 10 }) { Observer = this };
-        _gic = new Gicv3(_bus, new GicConfig { Cpus = spec.Cpus }) { Observer = this };
+        // LPIs 8192..16383 are enough (8 devices × 32 EventIDs); small tables keep a run's allocation low.
+        _gic = new Gicv3(_bus, new GicConfig { Cpus = spec.Cpus, LpiIdBits = 14, DeliveryLogCapacity = 16 }) { Observer = this };
         _gic.Attach();
         if (spec.Msi == MsiKind.Its)
         {
@@ -213,7 +221,7 @@ public sealed class PassthroughMachine : IEventHandler, ISmmuObserver, IGicObser
         for (int c = 0; c < _spec.Cpus; c++)
         {
             ulong rd = _gic.Config.RedistributorBase + (ulong)c * GicConfig.RedistributorStride;
-            BusOk(_bus.Write(rd + 0x70, 8, LpiPropTable | 15, BusAttributes.Cpu));
+            BusOk(_bus.Write(rd + 0x70, 8, LpiPropTable | 13, BusAttributes.Cpu)); // IDbits 13: 14-bit INTIDs
             BusOk(_bus.Write(rd + 0x78, 8, LpiPendBase + (ulong)c * 0x1_0000, BusAttributes.Cpu));
             BusOk(_bus.Write(rd, 4, 1, BusAttributes.Cpu));
         }

@@ -70,4 +70,22 @@ public sealed class RunObservation
     public int StepsCompleted { get; set; }
     /// <summary>SMMU event records lost to overflow.</summary>
     public long EventsLost { get; set; }
+
+    private Dictionary<(int, int, int), DmaObservation>? _dmaIndex;
+
+    /// <summary>
+    /// The DMA observations by (step, device, access number). Built once and then read-only, so a golden run is
+    /// indexed once and shared by all workers (<see cref="Freeze"/> builds it before the workers start).
+    /// </summary>
+    public IReadOnlyDictionary<(int Step, int Device, int Seq), DmaObservation> DmaIndex => _dmaIndex ?? BuildIndex();
+
+    /// <summary>Builds <see cref="DmaIndex"/> now (call before sharing the observation between threads).</summary>
+    public void Freeze() => BuildIndex();
+
+    private Dictionary<(int, int, int), DmaObservation> BuildIndex()
+    {
+        var d = new Dictionary<(int, int, int), DmaObservation>(Dma.Count);
+        foreach (var g in Dma) d[(g.Step, g.Device, g.Seq)] = g;
+        return _dmaIndex = d;
+    }
 }

@@ -35,8 +35,7 @@ public static class OutcomeClassifier
         }
 
         // DMA: same key, same landing place, data and status.
-        var goldenDma = new Dictionary<(int, int, int), DmaObservation>(golden.Dma.Count);
-        foreach (var g in golden.Dma) goldenDma[(g.Step, g.Device, g.Seq)] = g;
+        var goldenDma = golden.DmaIndex;
         var seen = new HashSet<(int, int, int)>();
         foreach (var f in faulty.Dma)
         {
