@@ -111,7 +111,7 @@ public sealed class PassthroughMachine : IEventHandler, ISmmuObserver, IGicObser
         _obs = observation;
         _mem = memory ?? new PhysicalMemory();
         if (memory != null)
-            foreach (ulong page in memory.PopulatedPages()) memory.Fill(page, PhysicalMemory.PageSize, 0);
+            foreach (ulong pfn in memory.PopulatedPages()) memory.Fill(pfn << PhysicalMemory.PageShift, PhysicalMemory.PageSize, 0);
         _bus = new SystemBus(_mem);
         _bus.AddRam(RamBase, RamSize);
         _bus.AddRam(BarBase, BarSize * (ulong)spec.Devices, "bars");

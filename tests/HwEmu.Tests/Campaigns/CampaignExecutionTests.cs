@@ -54,6 +54,20 @@ public class CampaignExecutionTests
     }
 
     [Test]
+    public void ARunsResult_DoesNotDependOnWhatRanBeforeOnTheThread()
+    {
+        // Workers reuse one zeroed memory per thread; a leak from one run into the next would show here.
+        var c = CampaignLoader.Load(Path.Combine(TestContext.CurrentContext.TestDirectory, "Data", "campaigns", "all-models.json"));
+        var runner = new CampaignRunner(c);
+        var runs = Enumerable.Range(0, c.TotalRuns).ToArray();
+        var forward = runs.Select(runner.RunOne).ToArray();
+        var backward = runs.Reverse().Select(runner.RunOne).Reverse().ToArray();
+        Assert.That(backward, Is.EqualTo(forward));
+        // The memory faults of the campaign are visible: not everything is masked.
+        Assert.That(forward.Count(r => r.Outcome == Outcome.Masked), Is.LessThan(forward.Length / 2));
+    }
+
+    [Test]
     public void Shards_PartitionTheRuns_AndMergeToTheUnshardedReport()
     {
         var c = Load();
