@@ -4,6 +4,7 @@ using System.Globalization;
 using HwEmu.Devices.Platform;
 using HwEmu.Devices.Platform.Machine;
 using HwEmu.Devices.Platform.Reporting;
+using HwEmu.Traces.Recording;
 
 namespace HwEmu.Cli.Commands;
 
@@ -24,13 +25,14 @@ public static class RunCommand
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file" };
         var perfetto = new Option<FileInfo?>("--perfetto") { Description = "Write a Chrome/Perfetto trace-event JSON file (open in ui.perfetto.dev)" };
         var report = new Option<FileInfo?>("--report") { Description = "Write a self-contained HTML report with SVG charts" };
+        var trace = new Option<FileInfo?>("--trace") { Description = "Record the run as a HwEmu trace (setup writes, commands, DMA, translations, MSIs, interrupts)" };
         var unsafeIrq = new Option<bool>("--allow-unsafe-interrupts") { Description = "Set vfio_iommu_type1.allow_unsafe_interrupts (VFIO accepts GICv2m)" };
         var cmd = new Command("run",
             "Run a scenario: build its machine (memory, SMMUv3, GIC with ITS or GICv2m, PCIe fabric, endpoints), set it\n" +
             "up through the Linux host model, drive the workloads and print per-device throughput, translation latency,\n" +
             "cache hit rates, faults, interrupts and P2P bypasses.")
         {
-            scenarioArg, duration, seed, json, perfetto, report, unsafeIrq,
+            scenarioArg, duration, seed, json, perfetto, report, trace, unsafeIrq,
         };
         cmd.SetAction(parse =>
         {
@@ -40,7 +42,7 @@ public static class RunCommand
                 scenario = scenario with { Run = scenario.Run with { DurationPs = SimDuration.Parse(d, "--duration") } };
             if (parse.GetValue(seed) is ulong s) scenario = scenario with { Seed = s };
             var options = new HostSetupOptions { AllowUnsafeInterrupts = parse.GetValue(unsafeIrq) };
-            return Execute(scenario, options, parse.GetValue(json), parse.GetValue(perfetto), parse.GetValue(report), output, error);
+            return Execute(scenario, options, parse.GetValue(json), parse.GetValue(perfetto), parse.GetValue(report), parse.GetValue(trace), output, error);
         });
         return cmd;
     }
@@ -65,19 +67,21 @@ public static class RunCommand
     }
 
     private static int Execute(Scenario scenario, HostSetupOptions options, FileInfo? json, FileInfo? perfetto, FileInfo? report,
-        TextWriter output, TextWriter error)
+        FileInfo? trace, TextWriter output, TextWriter error)
     {
         // Fail on an unwritable output before spending the run.
         if (json is not null) Create(json, "--json").Dispose();
         if (report is not null) Create(report, "--report").Dispose();
         FileStream? perfettoStream = perfetto is null ? null : Create(perfetto, "--perfetto");
         PerfettoRunObserver? perfettoObserver = perfettoStream is null ? null : new PerfettoRunObserver(perfettoStream, scenario.Platform.Smmu.ClockHz);
+        FileStream? traceStream = trace is null ? null : Create(trace, "--trace");
+        RunTraceRecorder? recorder = traceStream is null ? null : RunTraceRecorder.Create(traceStream, scenario, Version);
         try
         {
             ScenarioMachine machine;
             try
             {
-                machine = MachineBuilder.Build(scenario, options, perfettoObserver);
+                machine = MachineBuilder.Build(scenario, options, CompositeRunObserver.Of(recorder, perfettoObserver));
             }
             catch (HostSetupException ex)
             {
@@ -99,6 +103,11 @@ public static class RunCommand
             output.WriteLine($"wall {wall.Elapsed.TotalSeconds.ToString("0.000", inv)} s: {machine.Transactions.ToString(inv)} DMA transactions " +
                              $"({(machine.Transactions / secs / 1e6).ToString("0.00", inv)} M/s), {stats.EventsExecuted.ToString(inv)} events " +
                              $"({(stats.EventsExecuted / secs / 1e6).ToString("0.00", inv)} M/s), simulated/wall {(results.SimulatedSeconds / secs).ToString("0.0000", inv)}");
+            if (recorder is not null)
+            {
+                recorder.Complete();
+                output.WriteLine($"trace {trace!.FullName}: {recorder.Records.ToString(inv)} records");
+            }
             if (json is not null) Write(json, "--json", path => ResultsJsonWriter.WriteFile(results, path));
             if (report is not null) Write(report, "--report", path => HtmlReport.WriteFile(results, path));
             return Program.ExitOk;
@@ -107,8 +116,12 @@ public static class RunCommand
         {
             perfettoObserver?.Dispose();
             perfettoStream?.Dispose();
+            recorder?.Dispose();
+            traceStream?.Dispose();
         }
     }
+
+    private static string Version => typeof(RunCommand).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
     private static FileStream Create(FileInfo file, string option)
     {
