@@ -87,4 +87,28 @@ public class RunCommandTests
         }
         finally { File.Delete(p); File.Delete(h); }
     }
+
+    [Test]
+    public void HostCommandsAcceptAScenarioAndSeeItsTopology()
+    {
+        var (code, output, err) = Hwemu("host", "groups", "passthrough-its");
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(output, Does.Contain("0000:01:00.0").And.Contain("0x0000000008000000 0x00000000080fffff msi"));
+        string p2p = Path.Combine(HwEmu.Tests.Platform.ScenarioLoaderTests.ExamplesDirectory, "p2p-no-acs.json");
+        (code, output, err) = Hwemu("host", "groups", p2p);
+        Assert.That(code, Is.EqualTo(0), err);
+        // No ACS on the switch: both peers (and the ports above them) are one IOMMU group.
+        Assert.That(output, Does.Contain("GROUP /sys/kernel/iommu_groups/0: 0000:00:01.0 0000:01:00.0 0000:02:00.0 0000:02:01.0 0000:03:00.0 0000:04:00.0"));
+    }
+
+    [Test]
+    public void Gicv2mVfioScenarioFailsWithTheKernelsMessage()
+    {
+        string v2m = Path.Combine(HwEmu.Tests.Platform.ScenarioLoaderTests.ExamplesDirectory, "passthrough-gicv2m.json");
+        var (code, _, err) = Hwemu("run", v2m, "--duration", "10us");
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(err, Does.Contain("EPERM").And.Contain("allow_unsafe_interrupts"));
+        var ok = Hwemu("run", v2m, "--duration", "10us", "--allow-unsafe-interrupts");
+        Assert.That(ok.Code, Is.EqualTo(0), ok.Err);
+    }
 }

@@ -82,7 +82,8 @@ public static class ScenarioHostPlatform
         {
             SecondaryBus = secondaryBus,
             ClassCode = 0x060400,
-            BindsDriver = false,
+            // pcieport binds to root and switch ports, so (device tree) they are probed and grouped like endpoints.
+            BindsDriver = true,
             HasAcsCapability = acs is not null,
             AcsCapability = acs is null ? PciAcs.None : control | PciAcs.Required,
             AcsControl = control,

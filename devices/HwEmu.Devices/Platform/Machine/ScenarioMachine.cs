@@ -278,6 +278,7 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver, ISmmuObserver
         t.Id = _nextId++;
         t.IssuePs = now;
         t.Route = _fabric.Route(dev.FabricNode, t.Address, t.Write);
+        if (t.Route.Kind == FabricRouteKind.PeerToPeer) dev.Results.P2pBypasses++; // counted where the fabric counts it
         ulong arrive;
         if (t.Write) arrive = dev.Link.PostedWrite(now, t.Address, t.Size);
         else arrive = dev.Link.ReadRequest(now, t.Address, t.Size, out t.Tag);
@@ -295,7 +296,6 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver, ISmmuObserver
             case FabricRouteKind.PeerToPeer:
             {
                 EndpointModel dev = _devices[t.Device];
-                dev.Results.P2pBypasses++;
                 _observer?.OnPeerToPeer(now, t.Id, t.Route.RequesterId, t.Address, t.Route.Peer);
                 // The switch forwards it down the peer's port; the peer answers after one link crossing each way.
                 ulong hop = PeerHopPs(t.Route.Peer);
