@@ -75,6 +75,7 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver, ISmmuObserver
     // Running totals for the time series.
     private long _bytes, _dataTransactions, _lastBytes, _lastTransactions, _lastTlbHits, _lastTlbLookups;
     private uint _smmuCommandIndex;
+    private long _stopAt = long.MaxValue;
     private static readonly string[] FaultNames = BuildFaultNames();
     private static readonly string[] ItsDropNames = BuildItsDropNames();
 
@@ -173,6 +174,25 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver, ISmmuObserver
             if (_sim.PendingEvents == 0 && _durationPs == 0) break;
         }
         return Finish();
+    }
+
+    /// <summary>
+    /// Runs (after <see cref="Start"/>) until at least <paramref name="transactions"/> more DMA transactions have
+    /// completed, ignoring the scenario's end; returns how many completed. For benchmarks and long soak runs.
+    /// </summary>
+    public long RunTransactions(long transactions)
+    {
+        long start = Transactions;
+        _stopAt = start + transactions;
+        try
+        {
+            while (Transactions < _stopAt && _sim.PendingEvents > 0) _sim.RunUntilIdle();
+        }
+        finally
+        {
+            _stopAt = long.MaxValue;
+        }
+        return Transactions - start;
     }
 
     /// <summary>Copies the fabric counters into <see cref="Results"/> and sets the simulated time.</summary>
@@ -397,7 +417,7 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver, ISmmuObserver
             return;
         }
         _inFlight--;
-        Transactions++;
+        if (++Transactions >= _stopAt) _sim.RequestStop();
         _observer?.OnDmaCompleted(now, t.Id, t.Failed);
         if (t.Failed) dev.Results.Errors++;
         if (t.Kind == TransactionKind.Msi)
