@@ -146,6 +146,34 @@ public sealed class ItsDriver
         return Errno.None;
     }
 
+    /// <summary>
+    /// its_alloc_device_table / its_alloc_table_entry: with an indirect device table, the level-2 page holding
+    /// <paramref name="deviceId"/>'s DTE is allocated (zeroed) and its level-1 entry written (PA | Valid) before MAPD.
+    /// False when the ID is beyond the level-1 table or memory runs out. (Added by the run helper.)
+    /// </summary>
+    private bool AllocDeviceTableEntry(uint deviceId)
+    {
+        for (int i = 0; i < 8; i++)
+        {
+            ulong baser = R64(_base + GitsBaser + (ulong)i * 8);
+            if ((baser >> 56 & 7) != 1) continue; // GITS_BASER_TYPE_DEVICE
+            if ((baser & BaserIndirect) == 0 || (baser & BaserValid) == 0) return true;
+            ulong psz = (baser >> 8 & 3) switch { 0 => 0x1000UL, 1 => 0x4000UL, _ => 0x1_0000UL };
+            ulong esz = (baser >> 48 & 0x1f) + 1;
+            ulong l1Base = baser & 0x0000_ffff_ffff_f000UL & ~(psz - 1);
+            ulong idx = deviceId / (psz / esz);
+            if (idx >= ((baser & 0xff) + 1) * psz / 8) return false;
+            ulong entry = l1Base + idx * 8;
+            if ((_pages.Memory.Read64(entry) & BaserValid) != 0) return true;
+            ulong l2 = _pages.Alloc(psz);
+            if (l2 == 0) return false;
+            _pages.Memory.Fill(l2, psz, 0);
+            _pages.Memory.Write64(entry, l2 | BaserValid);
+            return true;
+        }
+        return true;
+    }
+
     private static ulong Align64K(ulong v) => (v + 0xffff) & ~0xffffUL;
 
     private Errno CpuInitLpis(int cpu)
@@ -347,6 +375,11 @@ public sealed class ItsDriver
         {
             Log($"ITS: Reusing ITT for devID {deviceId:x}");
             return existing;
+        }
+        if (!AllocDeviceTableEntry(deviceId))
+        {
+            Log($"ITS: failed to allocate the device table entry of devID {deviceId:x}");
+            return null;
         }
         nvec = (int)BitOperations.RoundUpToPowerOf2((uint)nvec);
         int nrItes = Math.Max(2, nvec);

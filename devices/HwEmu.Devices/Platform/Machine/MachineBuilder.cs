@@ -80,6 +80,9 @@ public static class MachineBuilder
         IReadOnlyList<DeviceBinding> bindings = HostSetup.Run(hw, factories, options, observer, out HostSetup setup);
         var machine = new ScenarioMachine(hw, sim, observer, bindings) { Host = setup };
         foreach (EndpointModel m in machine.Devices) setup.ProgramMsix(m);
+        // Set-up happens before time 0: the run starts with idle DRAM (the drivers' table writes and the ITS
+        // commands they issued must not delay the first DMA).
+        hw.DramTiming.Reset();
         return machine;
     }
 
