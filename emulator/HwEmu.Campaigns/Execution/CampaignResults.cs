@@ -33,7 +33,7 @@ public sealed record CampaignResults
         campaign.Faults.Select(f => new FaultInfo(f.Name, FaultModels.Name(f.Model), f.Runs, MachineLabel(f.Machine))).ToArray();
 
     /// <summary>Short machine description.</summary>
-    public static string MachineLabel(MachineSpec m) =>
+    public static string MachineLabel(MachineSpec m) => m.Scenario is { } s ? $"scenario {s.Name}" :
         $"{(m.Msi == MsiKind.Its ? "ITS" : "GICv2m")}, {m.Invalidation.ToString().ToLowerInvariant()}, {(m.Acs ? "ACS" : "no ACS")}";
 
     /// <summary>Results of <paramref name="campaign"/>'s <paramref name="shard"/>.</summary>

@@ -13,6 +13,7 @@ public sealed class CampaignRunner
     [ThreadStatic] private static PhysicalMemory? t_memory;
     private readonly Campaign _campaign;
     private readonly Dictionary<MachineSpec, RunObservation> _golden = new();
+    private readonly Dictionary<MachineSpec, Dictionary<uint, int>> _owners = new();
 
     /// <summary>Prepares the runner and performs the golden runs; throws <see cref="CampaignException"/> when a golden run is not clean.</summary>
     public CampaignRunner(Campaign campaign)
@@ -25,11 +26,18 @@ public sealed class CampaignRunner
             string? problem = obs.Exception != null ? "an exception: " + obs.Exception
                 : obs.Hang ? "a hang"
                 : obs.Detections.Count > 0 ? "a detection: " + OutcomeClassifier.Describe(obs.Detections[0])
-                : obs.StepsCompleted != f.Machine.Steps ? $"only {obs.StepsCompleted} of {f.Machine.Steps} steps" : null;
+                : f.Machine.Scenario is null && obs.StepsCompleted != f.Machine.Steps ? $"only {obs.StepsCompleted} of {f.Machine.Steps} steps"
+                : f.Machine.Scenario is not null && obs.Dma.Count == 0 ? "no DMA at all" : null;
             if (problem != null)
                 throw new CampaignException($"campaign '{campaign.Name}': the golden run of fault '{f.Name}''s machine is not fault-free ({problem}); fix the machine parameters");
             obs.Freeze();
             _golden[f.Machine] = obs;
+            if (f.Machine.Scenario is not null)
+            {
+                var owners = new Dictionary<uint, int>();
+                foreach (var i in obs.Interrupts) owners.TryAdd(i.IntId, i.Writer);
+                _owners[f.Machine] = owners;
+            }
         }
     }
 
@@ -37,11 +45,16 @@ public sealed class CampaignRunner
     public RunObservation Golden(MachineSpec machine) => _golden[machine];
 
     /// <summary>Runs the machine once with an optional fault; exceptions become <see cref="RunObservation.Exception"/>.</summary>
-    public static RunObservation Execute(MachineSpec machine, FaultPlan? fault)
+    public static RunObservation Execute(MachineSpec machine, FaultPlan? fault, IReadOnlyDictionary<uint, int>? owners = null)
     {
         var obs = new RunObservation();
         try
         {
+            if (machine.Scenario is { } scenario)
+            {
+                ScenarioTarget.Run(scenario, fault, obs, machine.HangBoundNs, owners);
+                return obs;
+            }
             // One memory per worker thread, zeroed by each run: same contents as a fresh one, no LOH churn.
             t_memory ??= new PhysicalMemory();
             new PassthroughMachine(machine, fault, obs, t_memory).Run();
@@ -58,7 +71,7 @@ public sealed class CampaignRunner
     {
         var plan = FaultPlan.Derive(_campaign, run);
         var spec = _campaign.Faults[plan.Fault];
-        var obs = Execute(spec.Machine, plan);
+        var obs = Execute(spec.Machine, plan, _owners.GetValueOrDefault(spec.Machine));
         var c = OutcomeClassifier.Classify(_golden[spec.Machine], obs);
         return new RunRecord(run, plan.Fault, c.Outcome, obs.InjectedPs != ulong.MaxValue, c.DetectionLatencyPs, c.Detail, plan.ToString());
     }

@@ -11,7 +11,7 @@ namespace HwEmu.Campaigns;
 /// </summary>
 public static class CampaignLoader
 {
-    private static readonly string[] TopLevel = ["name", "description", "seed", "scenario", "machine", "runs", "faults"];
+    private static readonly string[] TopLevel = ["name", "description", "seed", "scenario", "target", "machine", "runs", "faults"];
     private static readonly string[] MachineFields =
         ["msi", "devices", "steps", "vectors", "invalidation", "lazyBatch", "acs", "stepNs", "hangBoundNs", "eventQueueLog2",
          "memoryLatencyNs", "cpus", "tlbEntries", "deviceChecksPoison", "domainSwitchStep"];
@@ -46,8 +46,11 @@ public static class CampaignLoader
             string name = r.String(root, "$", "name") ?? "campaign";
             ulong seed = r.UInt64(root, "$", "seed") ?? 1;
             string? scenarioRef = r.String(root, "$", "scenario");
+            bool onScenario = r.Enum(root, "$", "target", ("machine", false), ("scenario", true)) ?? false;
+            if (onScenario && scenarioRef == null)
+                throw new CampaignException(file, "$.scenario", "the scenario to run (\"target\": \"scenario\" runs the scenario's own machine)", "nothing");
             var machine = new MachineSpec();
-            if (scenarioRef != null) machine = FromScenario(file, scenarioRef);
+            if (scenarioRef != null) machine = FromScenario(file, scenarioRef, onScenario);
             if (root.TryGetProperty("machine", out var m)) machine = r.Machine(m, "$.machine", machine);
             int defaultRuns = (int)(r.Int(root, "$", "runs", 1, 10_000_000) ?? 100);
             if (!root.TryGetProperty("faults", out var faults) || faults.ValueKind != JsonValueKind.Array || faults.GetArrayLength() == 0)
@@ -64,7 +67,7 @@ public static class CampaignLoader
         }
     }
 
-    private static MachineSpec FromScenario(string file, string scenarioRef)
+    private static MachineSpec FromScenario(string file, string scenarioRef, bool onScenario)
     {
         string baseDir = Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".";
         string candidate = Path.IsPathRooted(scenarioRef) ? scenarioRef : Path.Combine(baseDir, scenarioRef);
@@ -87,6 +90,7 @@ public static class CampaignLoader
             MemoryLatencyNs = Math.Max(1, p.Memory.LatencyPs / 1000),
             TlbEntries = Math.Max(4, p.Smmu.TlbEntries),
             Devices = Math.Clamp(s.Devices.Count, 2, 8),
+            Scenario = onScenario ? s : null,
         };
     }
 
@@ -229,6 +233,14 @@ public static class CampaignLoader
                 throw Error($"{path}.structure", "pte, ste or cd (the machine's MSI controller is GICv2m, which has no ITS tables)", "\"" + spec.Structure.ToString().ToLowerInvariant() + "\"");
             if (model == FaultModel.DropCommand && spec.Command == CommandKind.Any)
                 throw Error($"{path}.command", "\"tlbi\", \"cfgi\" or \"sync\"", "\"any\"");
+            if (machine.Scenario is not null)
+            {
+                // Phase 2 covers the faults that need no hook inside the scenario machine's own flow.
+                if (model is not (FaultModel.BitFlip or FaultModel.StuckAt0 or FaultModel.StuckAt1 or FaultModel.TlbCorrupt or FaultModel.RogueMsi or FaultModel.DmaOutside))
+                    throw Error($"{path}.model", "bitflip, stuck-at-0, stuck-at-1, tlb-corrupt, rogue-msi or dma-outside (the fault models available on a scenario target)", $"\"{FaultModels.Name(model)}\"");
+                if (spec.When.Kind == TriggerKind.Step || (spec.When.Kind == TriggerKind.Nth && spec.When.Of is not (TriggerEvent.Dma or TriggerEvent.Msi)))
+                    throw Error($"{path}.when", "{ \"timeNs\": … } or { \"nth\": …, \"of\": \"dma\" | \"msi\" } (a scenario has no steps)", f.TryGetProperty("when", out var wv) ? Describe(wv) : "nothing (the default is a step)");
+            }
             string label = f.TryGetProperty("name", out _) ? String(f, path, "name")! : DefaultName(spec);
             return spec with { Name = label };
         }

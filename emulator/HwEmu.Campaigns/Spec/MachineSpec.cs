@@ -55,6 +55,12 @@ public sealed record MachineSpec
     /// <summary>Step at which device 0 moves to a new domain (new ASID and page table: CD rewrite, CFGI_CD, TLBI); -1 for none.</summary>
     public int DomainSwitchStep { get; init; } = -2;
 
+    /// <summary>
+    /// When set, runs use the scenario's own machine and workloads (<see cref="ScenarioTarget"/>) instead of the
+    /// built-in passthrough machine; of the other fields only <see cref="HangBoundNs"/> applies.
+    /// </summary>
+    public HwEmu.Devices.Platform.Scenario? Scenario { get; init; }
+
     /// <summary>The domain-switch step after defaults (-2 means Steps / 2).</summary>
     public int EffectiveDomainSwitchStep => DomainSwitchStep == -2 ? Steps / 2 : DomainSwitchStep;
 }

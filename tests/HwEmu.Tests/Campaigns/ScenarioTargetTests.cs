@@ -1,0 +1,83 @@
+using NUnit.Framework;
+using HwEmu.Campaigns;
+
+namespace HwEmu.Tests.Campaigns;
+
+/// <summary>Phase 2: faults on the scenario's own machine (MachineBuilder + IRunObserver).</summary>
+public class ScenarioTargetTests
+{
+    private static CampaignRunner Runner(string faults, out Campaign c, string scenario = "passthrough-its")
+    {
+        c = CampaignLoader.Parse($$"""{ "scenario": "{{scenario}}", "target": "scenario", "seed": 4, "runs": 2, "faults": [ {{faults}} ] }""", "c.json");
+        return new CampaignRunner(c);
+    }
+
+    [Test]
+    public void GoldenRun_ObservesDmasAndInterrupts_AndIsClean()
+    {
+        var r = Runner("""{ "model": "tlb-corrupt", "when": { "timeNs": 5000 } }""", out var c);
+        var g = r.Golden(c.Faults[0].Machine);
+        Assert.That(g.Detections, Is.Empty);
+        Assert.That(g.Hang, Is.False);
+        Assert.That(g.Dma, Has.Count.GreaterThan(100));
+        // All but the transactions still in flight when the 1 ms run ends were translated.
+        Assert.That(g.Dma.Where(d => d.TimePs < 990_000_000).All(d => d.Status == DmaStatus.Ok && d.Pa != 0), Is.True);
+        Assert.That(g.Interrupts, Is.Not.Empty);
+        Assert.That(g.Interrupts.All(i => i.Owner == i.Writer && i.Writer == 0x100), Is.True, "the NVMe function 01:00.0 raises its own vectors");
+    }
+
+    [Test]
+    public void SteValidBitFlippedBeforeTheFirstTranslation_IsBadSte()
+    {
+        var r = Runner("""{ "model": "bitflip", "structure": "ste", "bit": 0, "when": { "nth": 0, "of": "dma" } }""", out _);
+        var rec = r.RunOne(0);
+        Assert.That(rec.Outcome, Is.EqualTo(Outcome.Detected), rec.Detail);
+        Assert.That(rec.Detail, Is.EqualTo("SMMU C_BAD_STE"));
+    }
+
+    [Test]
+    public void RogueMsiOutsideTheItt_IsDroppedByTheIts()
+    {
+        var r = Runner("""{ "model": "rogue-msi", "eventId": 40000, "when": { "timeNs": 20000 } }""", out _);
+        var rec = r.RunOne(0);
+        Assert.That(rec.Outcome, Is.EqualTo(Outcome.Detected), rec.Detail);
+        Assert.That(rec.Detail, Does.StartWith("ITS dropped the MSI: EventOutOfRange"));
+        Assert.That(rec.DetectionLatencyPs, Is.EqualTo(0));
+    }
+
+    [Test]
+    public void DmaToAnUnmappedIova_IsATranslationFault()
+    {
+        var r = Runner("""{ "model": "dma-outside", "region": "unmapped", "when": { "timeNs": 20000 } }""", out _);
+        var rec = r.RunOne(1);
+        Assert.That(rec.Outcome, Is.EqualTo(Outcome.Detected), rec.Detail);
+        Assert.That(rec.Detail, Is.EqualTo("SMMU F_TRANSLATION"));
+    }
+
+    [Test]
+    public void LeafPteOutputBitFlip_SendsTheDmaElsewhere()
+    {
+        // Bit 28 of the leaf descriptor is output-address bit 28: the next access to that page lands 256 MiB away.
+        var r = Runner("""{ "model": "bitflip", "structure": "pte", "level": 3, "bit": 28, "when": { "nth": 50, "of": "dma" } }""", out _);
+        var rec = r.RunOne(0);
+        Assert.That(rec.Outcome, Is.EqualTo(Outcome.SilentDataCorruption).Or.EqualTo(Outcome.Masked), rec.Detail);
+        Assert.That(rec.Activated, Is.True);
+    }
+
+    [Test]
+    public void ScenarioTheHostRefuses_FailsBeforeAnyRun()
+    {
+        string scenario = Path.Combine(TestContext.CurrentContext.TestDirectory, "Data", "scenarios", "passthrough-gicv2m.json");
+        var ex = Assert.Throws<CampaignException>(() => Runner("""{ "model": "tlb-corrupt", "when": { "timeNs": 5000 } }""", out _, scenario))!;
+        Assert.That(ex.Message, Does.StartWith("campaign 'campaign': the golden run of fault 'tlb-corrupt (scenario passthrough-gicv2m)''s machine is not fault-free (an exception: "));
+    }
+
+    [TestCase("""{ "model": "drop-msi", "when": { "timeNs": 5 } }""", "$.faults[0].model")]
+    [TestCase("""{ "model": "tlb-corrupt" }""", "$.faults[0].when")]
+    [TestCase("""{ "model": "tlb-corrupt", "when": { "nth": 1, "of": "command" } }""", "$.faults[0].when")]
+    public void UnsupportedOnAScenario_IsABadInputError(string fault, string path)
+    {
+        var ex = Assert.Throws<CampaignException>(() => Runner(fault, out _))!;
+        Assert.That(ex.JsonPath, Is.EqualTo(path));
+    }
+}
