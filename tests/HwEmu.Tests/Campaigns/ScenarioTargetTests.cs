@@ -65,6 +65,19 @@ public class ScenarioTargetTests
     }
 
     [Test]
+    public void SameResults_At1And2Workers()
+    {
+        var r = Runner("""
+            { "model": "bitflip", "structure": "pte", "level": [0, 3], "when": { "nth": [0, 3000], "of": "dma" }, "runs": 4 },
+            { "model": "tlb-corrupt", "when": { "timeNs": [1000, 900000] }, "runs": 4 }
+            """, out _);
+        var one = r.Run(1, Shard.All);
+        var two = r.Run(2, Shard.All);
+        Assert.That(two, Is.EqualTo(one));
+        Assert.That(one.All(x => x.Activated), Is.True);
+    }
+
+    [Test]
     public void ScenarioTheHostRefuses_FailsBeforeAnyRun()
     {
         string scenario = Path.Combine(TestContext.CurrentContext.TestDirectory, "Data", "scenarios", "passthrough-gicv2m.json");
