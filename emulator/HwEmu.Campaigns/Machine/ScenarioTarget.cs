@@ -63,6 +63,8 @@ public sealed class ScenarioTarget : IRunObserver, IGicObserver, IEventHandler
             }
         }
         observation.StepsCompleted = (int)Math.Min(int.MaxValue, t._dmaCount);
+        observation.MatchByAddress = true;
+        observation.CompareUntilPs = end - Math.Min(end, hangBoundNs * 1000);
     }
 
     // ------------------------------------------------------------------ fault application
@@ -130,12 +132,17 @@ public sealed class ScenarioTarget : IRunObserver, IGicObserver, IEventHandler
                 Inject(rid, sid, target, f.Value >= 0 ? (uint)f.Value : (uint)f.Salt, now);
                 break;
             }
+            case FaultModel.DuplicateMsi:
+                _duplicateArmed = rid; // fires on the device's next MSI write (OnMsiWrite)
+                return;
             default:
                 return;
         }
         _fired = true;
         _obs.InjectedPs = now;
     }
+
+    private int _duplicateArmed = -1;
 
     private EndpointModel? DeviceOf(ushort rid)
     {
@@ -315,6 +322,14 @@ public sealed class ScenarioTarget : IRunObserver, IGicObserver, IEventHandler
         _writer = requesterId;
         if (_fault is { Trigger: TriggerKind.Nth, Of: TriggerEvent.Msi } f && _msiCount == f.At) Apply();
         _msiCount++;
+        if (_duplicateArmed == requesterId && !_fired)
+        {
+            // The same MSI twice: the copy goes first, the machine's own write follows this callback.
+            _fired = true;
+            _obs.InjectedPs = timePs;
+            _m.Hardware.Bus.Write(doorbellAddress, 4, data, new BusAttributes(requesterId, deviceId));
+            _writer = requesterId;
+        }
     }
 
     /// <inheritdoc/>

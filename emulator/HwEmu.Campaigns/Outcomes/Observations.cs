@@ -71,6 +71,28 @@ public sealed class RunObservation
     /// <summary>SMMU event records lost to overflow.</summary>
     public long EventsLost { get; set; }
 
+    /// <summary>
+    /// Compare DMAs by (requester, IOVA page) instead of by position, and only up to <see cref="CompareUntilPs"/>:
+    /// for scenario targets, whose transaction order and count shift with timing.
+    /// </summary>
+    public bool MatchByAddress { get; set; }
+
+    /// <summary>With <see cref="MatchByAddress"/>: observations after this time are not compared (end of run minus the hang bound).</summary>
+    public ulong CompareUntilPs { get; set; } = ulong.MaxValue;
+
+    private Dictionary<(int, ulong), (ulong PaPage, DmaStatus Status)>? _pageIndex;
+
+    /// <summary>(requester, IOVA page) → (PA page, status) of the first access, for <see cref="MatchByAddress"/>.</summary>
+    public IReadOnlyDictionary<(int Device, ulong IovaPage), (ulong PaPage, DmaStatus Status)> PageIndex => _pageIndex ?? BuildPageIndex();
+
+    private Dictionary<(int, ulong), (ulong, DmaStatus)> BuildPageIndex()
+    {
+        var d = new Dictionary<(int, ulong), (ulong, DmaStatus)>();
+        foreach (var g in Dma)
+            if (g.Seq == 0 && (g.Pa != 0 || g.Status != DmaStatus.Ok)) d.TryAdd((g.Device, g.Iova >> 12), (g.Pa >> 12, g.Status));
+        return _pageIndex = d;
+    }
+
     private Dictionary<(int, int, int), DmaObservation>? _dmaIndex;
 
     /// <summary>
@@ -80,7 +102,11 @@ public sealed class RunObservation
     public IReadOnlyDictionary<(int Step, int Device, int Seq), DmaObservation> DmaIndex => _dmaIndex ?? BuildIndex();
 
     /// <summary>Builds <see cref="DmaIndex"/> now (call before sharing the observation between threads).</summary>
-    public void Freeze() => BuildIndex();
+    public void Freeze()
+    {
+        BuildIndex();
+        if (MatchByAddress) BuildPageIndex();
+    }
 
     private Dictionary<(int, int, int), DmaObservation> BuildIndex()
     {

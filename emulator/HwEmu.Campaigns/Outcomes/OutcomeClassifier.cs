@@ -34,29 +34,8 @@ public static class OutcomeClassifier
             }
         }
 
-        // DMA: same key, same landing place, data and status.
-        var goldenDma = golden.DmaIndex;
-        var seen = new HashSet<(int, int, int)>();
-        foreach (var f in faulty.Dma)
-        {
-            var key = (f.Step, f.Device, f.Seq);
-            seen.Add(key);
-            if (!goldenDma.TryGetValue(key, out var g))
-            {
-                if (f.Status == DmaStatus.Ok)
-                    Diverge(f.TimePs, Outcome.SilentDataCorruption, string.Create(CultureInfo.InvariantCulture, $"device {f.Device} step {f.Step}: extra {(f.Write ? "write" : "read")} reached PA 0x{f.Pa:x}"));
-                continue;
-            }
-            if (f.Status != g.Status || f.Pa != g.Pa || f.DataHash != g.DataHash)
-            {
-                string what = f.Status != g.Status ? $"{Name(g.Status)} became {Name(f.Status)}"
-                    : f.Pa != g.Pa ? string.Create(CultureInfo.InvariantCulture, $"PA 0x{g.Pa:x} became 0x{f.Pa:x}") : "other data";
-                Diverge(f.TimePs, Outcome.SilentDataCorruption, string.Create(CultureInfo.InvariantCulture, $"device {f.Device} step {f.Step} {(f.Write ? "write" : "read")} IOVA 0x{f.Iova:x}: {what}"));
-            }
-        }
-        foreach (var g in golden.Dma)
-            if (!seen.Contains((g.Step, g.Device, g.Seq)))
-                Diverge(g.TimePs, Outcome.SilentDataCorruption, string.Create(CultureInfo.InvariantCulture, $"device {g.Device} step {g.Step}: access {g.Seq} missing"));
+        if (golden.MatchByAddress) CompareByAddress(golden, faulty, Diverge);
+        else CompareByPosition(golden, faulty, Diverge);
 
         CompareInterrupts(golden, faulty, Diverge);
 
@@ -74,11 +53,59 @@ public static class OutcomeClassifier
         return new(Outcome.Masked, -1, faulty.InjectedPs == ulong.MaxValue ? "not activated" : "");
     }
 
+    private static void CompareByAddress(RunObservation golden, RunObservation faulty, Action<ulong, Outcome, string> diverge)
+    {
+        // Translation is a function of (requester, IOVA page): a different PA page or status for a page the golden
+        // run also accessed is a divergence whatever the order of the accesses.
+        ulong until = Math.Min(golden.CompareUntilPs, faulty.CompareUntilPs);
+        var pages = golden.PageIndex;
+        foreach (var f in faulty.Dma)
+        {
+            if (f.TimePs > until || (f.Pa == 0 && f.Status == DmaStatus.Ok)) continue;
+            if (pages.TryGetValue((f.Device, f.Iova >> 12), out var g))
+            {
+                if (f.Status != g.Status || (f.Status == DmaStatus.Ok && f.Pa >> 12 != g.PaPage))
+                    diverge(f.TimePs, Outcome.SilentDataCorruption, string.Create(CultureInfo.InvariantCulture,
+                        $"requester {f.Device} {(f.Write ? "write" : "read")} IOVA 0x{f.Iova:x}: {(f.Status != g.Status ? $"{Name(g.Status)} became {Name(f.Status)}" : $"page 0x{g.PaPage << 12:x} became PA 0x{f.Pa:x}")}"));
+            }
+            else if (f.Seq != 0 && f.Status == DmaStatus.Ok)
+                diverge(f.TimePs, Outcome.SilentDataCorruption, string.Create(CultureInfo.InvariantCulture, $"requester {f.Device}: extra write reached PA 0x{f.Pa:x}"));
+        }
+    }
+
+    private static void CompareByPosition(RunObservation golden, RunObservation faulty, Action<ulong, Outcome, string> diverge)
+    {
+        // DMA: same key, same landing place, data and status.
+        var goldenDma = golden.DmaIndex;
+        var seen = new HashSet<(int, int, int)>();
+        foreach (var f in faulty.Dma)
+        {
+            var key = (f.Step, f.Device, f.Seq);
+            seen.Add(key);
+            if (!goldenDma.TryGetValue(key, out var g))
+            {
+                if (f.Status == DmaStatus.Ok)
+                    diverge(f.TimePs, Outcome.SilentDataCorruption, string.Create(CultureInfo.InvariantCulture, $"device {f.Device} step {f.Step}: extra {(f.Write ? "write" : "read")} reached PA 0x{f.Pa:x}"));
+                continue;
+            }
+            if (f.Status != g.Status || f.Pa != g.Pa || f.DataHash != g.DataHash)
+            {
+                string what = f.Status != g.Status ? $"{Name(g.Status)} became {Name(f.Status)}"
+                    : f.Pa != g.Pa ? string.Create(CultureInfo.InvariantCulture, $"PA 0x{g.Pa:x} became 0x{f.Pa:x}") : "other data";
+                diverge(f.TimePs, Outcome.SilentDataCorruption, string.Create(CultureInfo.InvariantCulture, $"device {f.Device} step {f.Step} {(f.Write ? "write" : "read")} IOVA 0x{f.Iova:x}: {what}"));
+            }
+        }
+        foreach (var g in golden.Dma)
+            if (!seen.Contains((g.Step, g.Device, g.Seq)))
+                diverge(g.TimePs, Outcome.SilentDataCorruption, string.Create(CultureInfo.InvariantCulture, $"device {g.Device} step {g.Step}: access {g.Seq} missing"));
+    }
+
     private static void CompareInterrupts(RunObservation golden, RunObservation faulty, Action<ulong, Outcome, string> diverge)
     {
         var byStep = new SortedDictionary<int, (List<InterruptObservation> G, List<InterruptObservation> F)>();
-        foreach (var i in golden.Interrupts) Slot(byStep, i.Step).G.Add(i);
-        foreach (var i in faulty.Interrupts) Slot(byStep, i.Step).F.Add(i);
+        ulong until = golden.MatchByAddress ? Math.Min(golden.CompareUntilPs, faulty.CompareUntilPs) : ulong.MaxValue;
+        foreach (var i in golden.Interrupts) if (i.TimePs <= until) Slot(byStep, i.Step).G.Add(i);
+        foreach (var i in faulty.Interrupts) if (i.TimePs <= until) Slot(byStep, i.Step).F.Add(i);
         foreach (var (step, (g, f)) in byStep)
         {
             var missing = new List<InterruptObservation>(g);

@@ -236,8 +236,8 @@ public static class CampaignLoader
             if (machine.Scenario is not null)
             {
                 // Phase 2 covers the faults that need no hook inside the scenario machine's own flow.
-                if (model is not (FaultModel.BitFlip or FaultModel.StuckAt0 or FaultModel.StuckAt1 or FaultModel.TlbCorrupt or FaultModel.RogueMsi or FaultModel.DmaOutside))
-                    throw Error($"{path}.model", "bitflip, stuck-at-0, stuck-at-1, tlb-corrupt, rogue-msi or dma-outside (the fault models available on a scenario target)", $"\"{FaultModels.Name(model)}\"");
+                if (model is not (FaultModel.BitFlip or FaultModel.StuckAt0 or FaultModel.StuckAt1 or FaultModel.TlbCorrupt or FaultModel.RogueMsi or FaultModel.DmaOutside or FaultModel.DuplicateMsi))
+                    throw Error($"{path}.model", "bitflip, stuck-at-0, stuck-at-1, tlb-corrupt, rogue-msi, dma-outside or duplicate-msi (the fault models available on a scenario target)", $"\"{FaultModels.Name(model)}\"");
                 if (spec.When.Kind == TriggerKind.Step || (spec.When.Kind == TriggerKind.Nth && spec.When.Of is not (TriggerEvent.Dma or TriggerEvent.Msi)))
                     throw Error($"{path}.when", "{ \"timeNs\": … } or { \"nth\": …, \"of\": \"dma\" | \"msi\" } (a scenario has no steps)", f.TryGetProperty("when", out var wv) ? Describe(wv) : "nothing (the default is a step)");
             }

@@ -46,6 +46,15 @@ public class ScenarioTargetTests
     }
 
     [Test]
+    public void DuplicatedMsi_IsASpuriousInterruptOnTheDevicesOwnVector()
+    {
+        var r = Runner("""{ "model": "duplicate-msi", "when": { "nth": 3, "of": "msi" } }""", out _);
+        var rec = r.RunOne(0);
+        Assert.That(rec.Outcome, Is.EqualTo(Outcome.InterruptSpurious), rec.Detail);
+        Assert.That(rec.Detail, Does.StartWith("step 0: extra INTID 8193 (device 256's own vector)"));
+    }
+
+    [Test]
     public void DmaToAnUnmappedIova_IsATranslationFault()
     {
         var r = Runner("""{ "model": "dma-outside", "region": "unmapped", "when": { "timeNs": 20000 } }""", out _);
@@ -62,7 +71,7 @@ public class ScenarioTargetTests
         var rec = r.RunOne(0);
         // The flip happens when DMA #50 is issued, before its translation: that very read goes to the wrong page.
         Assert.That(rec.Outcome, Is.EqualTo(Outcome.SilentDataCorruption), rec.Detail);
-        Assert.That(rec.Detail, Is.EqualTo("device 256 step 50 read IOVA 0x13bd36000: PA 0x7bd36000 became 0x6bd36000"));
+        Assert.That(rec.Detail, Is.EqualTo("requester 256 read IOVA 0x13bd36000: page 0x7bd36000 became PA 0x6bd36000"));
     }
 
     [Test]
