@@ -13,7 +13,6 @@ public sealed class CampaignRunner
     [ThreadStatic] private static PhysicalMemory? t_memory;
     private readonly Campaign _campaign;
     private readonly Dictionary<MachineSpec, RunObservation> _golden = new();
-    private readonly Dictionary<MachineSpec, Dictionary<uint, int>> _owners = new();
 
     /// <summary>Prepares the runner and performs the golden runs; throws <see cref="CampaignException"/> when a golden run is not clean.</summary>
     public CampaignRunner(Campaign campaign)
@@ -32,12 +31,7 @@ public sealed class CampaignRunner
                 throw new CampaignException($"campaign '{campaign.Name}': the golden run of fault '{f.Name}''s machine is not fault-free ({problem}); fix the machine parameters");
             obs.Freeze();
             _golden[f.Machine] = obs;
-            if (f.Machine.Scenario is not null)
-            {
-                var owners = new Dictionary<uint, int>();
-                foreach (var i in obs.Interrupts) owners.TryAdd(i.IntId, i.Writer);
-                _owners[f.Machine] = owners;
-            }
+
         }
     }
 
@@ -45,14 +39,14 @@ public sealed class CampaignRunner
     public RunObservation Golden(MachineSpec machine) => _golden[machine];
 
     /// <summary>Runs the machine once with an optional fault; exceptions become <see cref="RunObservation.Exception"/>.</summary>
-    public static RunObservation Execute(MachineSpec machine, FaultPlan? fault, IReadOnlyDictionary<uint, int>? owners = null)
+    public static RunObservation Execute(MachineSpec machine, FaultPlan? fault)
     {
         var obs = new RunObservation();
         try
         {
-            if (machine.Scenario is { } scenario)
+            if (machine.Scenario is not null)
             {
-                ScenarioTarget.Run(scenario, fault, obs, machine.HangBoundNs, owners);
+                ScenarioTarget.Run(machine, fault, obs);
                 return obs;
             }
             // One memory per worker thread, zeroed by each run: same contents as a fresh one, no LOH churn.
@@ -71,7 +65,7 @@ public sealed class CampaignRunner
     {
         var plan = FaultPlan.Derive(_campaign, run);
         var spec = _campaign.Faults[plan.Fault];
-        var obs = Execute(spec.Machine, plan, _owners.GetValueOrDefault(spec.Machine));
+        var obs = Execute(spec.Machine, plan);
         var c = OutcomeClassifier.Classify(_golden[spec.Machine], obs);
         return new RunRecord(run, plan.Fault, c.Outcome, obs.InjectedPs != ulong.MaxValue, c.DetectionLatencyPs, c.Detail, plan.ToString());
     }

@@ -26,32 +26,51 @@ public sealed class ScenarioTarget : IRunObserver, IGicObserver, IEventHandler
     private readonly Dictionary<ushort, int> _perRequester = new();
     private readonly Dictionary<ushort, uint> _streamOf = new();
     private readonly Dictionary<ushort, uint> _deviceIdOf = new();
-    private readonly List<ushort> _requesters = new();
     private long _dmaCount, _msiCount;
     private int _writer = -1;
     private bool _fired;
 
-    private readonly IReadOnlyDictionary<uint, int>? _owners;
-
-    private ScenarioTarget(Scenario scenario, FaultPlan? fault, RunObservation observation, IReadOnlyDictionary<uint, int>? owners)
+    private ScenarioTarget(Scenario scenario, bool allowUnsafeInterrupts, FaultPlan? fault, RunObservation observation)
     {
-        _owners = owners;
         _fault = fault;
         _obs = observation;
-        _m = MachineBuilder.Build(scenario, null, this);
+        _m = MachineBuilder.Build(scenario, allowUnsafeInterrupts ? new HostSetupOptions { AllowUnsafeInterrupts = true } : null, this);
         var gic = _m.Hardware.Gic;
         _gicInner = gic.Observer;
         gic.Observer = this;
+        _rids = new ushort[_m.Devices.Count];
+        for (int i = 0; i < _rids.Length; i++)
+            _rids[i] = HwEmu.Devices.Pcie.PciBdf.TryParse(_m.Devices[i].Endpoint.Bdf, out var bdf) ? bdf.Rid : (ushort)0;
+        if (_m.Hardware.V2m is { } v2m) EnableFrameSpis(v2m, gic);
         if (fault is { Trigger: TriggerKind.Time } f) _m.Simulator.ScheduleAt((ulong)f.At * 1000, this, 0);
     }
 
+    private readonly ushort[] _rids;
+
     /// <summary>
-    /// Runs <paramref name="scenario"/> with an optional fault; <paramref name="hangBoundNs"/> bounds a DMA's life.
-    /// <paramref name="owners"/> maps each INTID to the requester that raised it in the golden run (its owner).
+    /// The scenario host programs the v2m frame's MSI messages but does not model the irqchip's SPI enable; do what
+    /// gic-v3's irq_enable / irq_set_affinity would (GICD_CTLR.EnableGrp1NS, GICD_ISENABLER, GICD_IROUTER), for the
+    /// golden and faulty runs alike, so that SPIs reach a CPU and can be compared.
     /// </summary>
-    public static void Run(Scenario scenario, FaultPlan? fault, RunObservation observation, ulong hangBoundNs, IReadOnlyDictionary<uint, int>? owners)
+    private static void EnableFrameSpis(GicV2mFrame frame, Gicv3 gic)
     {
-        var t = new ScenarioTarget(scenario, fault, observation, owners);
+        ulong d = gic.Config.DistributorBase;
+        gic.Bus.Write(d, 4, 2, BusAttributes.Cpu);
+        for (uint intId = frame.FirstSpi; intId < frame.FirstSpi + frame.SpiCount; intId++)
+        {
+            gic.Bus.Write(d + 0x100 + intId / 32 * 4, 4, 1UL << (int)(intId % 32), BusAttributes.Cpu);
+            gic.Bus.Write(d + 0x6100 + (intId - 32) * 8, 8, (ulong)(intId % (uint)gic.Config.Cpus), BusAttributes.Cpu);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="machine"/>'s scenario with an optional fault; its <see cref="MachineSpec.HangBoundNs"/>
+    /// bounds a DMA's life.
+    /// </summary>
+    public static void Run(MachineSpec machine, FaultPlan? fault, RunObservation observation)
+    {
+        ulong hangBoundNs = machine.HangBoundNs;
+        var t = new ScenarioTarget(machine.Scenario!, machine.AllowUnsafeInterrupts, fault, observation);
         t._m.Run();
         ulong end = t._m.Simulator.Now;
         foreach (var (_, (index, issue)) in t._open)
@@ -76,9 +95,8 @@ public sealed class ScenarioTarget : IRunObserver, IGicObserver, IEventHandler
     {
         if (_fired || _fault is not { } f) return;
         ulong now = _m.Simulator.Now;
-        if (_requesters.Count == 0) return; // nothing has run yet: no device to target
-        ushort rid = _requesters[f.Device % _requesters.Count];
-        uint sid = _streamOf[rid];
+        ushort rid = _rids[f.Device % _rids.Length];
+        if (!_streamOf.TryGetValue(rid, out uint sid)) return; // the device has not issued anything yet: no StreamID seen
         var hw = _m.Hardware;
         switch (f.Model)
         {
@@ -146,8 +164,22 @@ public sealed class ScenarioTarget : IRunObserver, IGicObserver, IEventHandler
 
     private EndpointModel? DeviceOf(ushort rid)
     {
-        int i = _requesters.IndexOf(rid);
-        return i >= 0 && i < _m.Devices.Count ? _m.Devices[i] : null;
+        int i = Array.IndexOf(_rids, rid);
+        return i >= 0 ? _m.Devices[i] : null;
+    }
+
+    /// <summary>
+    /// The requester that owns <paramref name="intId"/>: with an ITS, the writer itself (the ITS translated with the
+    /// writer's DeviceID, so the LPI comes from the writer's own ITT); with GICv2m, the device whose MSI-X vectors
+    /// carry that SPI number.
+    /// </summary>
+    private int OwnerOf(uint intId, RunInterruptSource source)
+    {
+        if (source == RunInterruptSource.Its) return _writer;
+        for (int i = 0; i < _m.Devices.Count; i++)
+            foreach (var (_, data) in _m.Devices[i].Binding.Vectors)
+                if (data == intId) return _rids[i];
+        return -1;
     }
 
     private ulong PeerBar(int peer)
@@ -287,7 +319,7 @@ public sealed class ScenarioTarget : IRunObserver, IGicObserver, IEventHandler
     public void OnDmaIssued(in RunDma dma)
     {
         ushort rid = dma.RequesterId;
-        if (!_streamOf.ContainsKey(rid)) { _streamOf[rid] = dma.StreamId; _requesters.Add(rid); }
+        _streamOf.TryAdd(rid, dma.StreamId);
         int seq = _perRequester.GetValueOrDefault(rid);
         _perRequester[rid] = seq + 1;
         _txKey[dma.TransactionId] = (rid, seq);
@@ -337,8 +369,7 @@ public sealed class ScenarioTarget : IRunObserver, IGicObserver, IEventHandler
     {
         // Step 0 for all: interrupts are compared as one multiset per run; the owner is resolved by the classifier's
         // golden comparison (the writer of that INTID in the golden run).
-        int owner = _owners is null ? _writer : _owners.GetValueOrDefault(intId, -1);
-        _obs.Interrupts.Add(new InterruptObservation(0, _writer, intId, cpu, owner, timePs));
+        _obs.Interrupts.Add(new InterruptObservation(0, _writer, intId, cpu, OwnerOf(intId, source), timePs));
     }
 
     /// <inheritdoc/>

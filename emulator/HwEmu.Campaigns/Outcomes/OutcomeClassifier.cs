@@ -100,12 +100,45 @@ public static class OutcomeClassifier
                 diverge(g.TimePs, Outcome.SilentDataCorruption, string.Create(CultureInfo.InvariantCulture, $"device {g.Device} step {g.Step}: access {g.Seq} missing"));
     }
 
+    private static void CompareInterruptCounts(RunObservation golden, RunObservation faulty, Action<ulong, Outcome, string> diverge)
+    {
+        // Scenario targets: the order and the exact times of interrupts shift with timing, their number per INTID
+        // does not (up to the cut-off). More deliveries of an INTID than in the golden run are spurious — misrouted
+        // when one was written by a requester that does not own the vector; fewer are lost.
+        ulong until = Math.Min(golden.CompareUntilPs, faulty.CompareUntilPs);
+        var counts = new SortedDictionary<uint, int>();
+        foreach (var i in golden.Interrupts) if (i.TimePs <= until) counts[i.IntId] = counts.GetValueOrDefault(i.IntId) - 1;
+        var firstCross = new Dictionary<uint, InterruptObservation>();
+        var lastSeen = new Dictionary<uint, InterruptObservation>();
+        foreach (var i in faulty.Interrupts)
+        {
+            if (i.TimePs > until) continue;
+            counts[i.IntId] = counts.GetValueOrDefault(i.IntId) + 1;
+            if (i.Owner >= 0 && i.Writer >= 0 && i.Owner != i.Writer) firstCross.TryAdd(i.IntId, i);
+            lastSeen[i.IntId] = i;
+        }
+        foreach (var (intId, diff) in counts)
+        {
+            if (diff > 0 && firstCross.TryGetValue(intId, out var x))
+                diverge(x.TimePs, Outcome.InterruptMisrouted, string.Create(CultureInfo.InvariantCulture,
+                    $"INTID {intId} on CPU {x.Cpu} written by requester {x.Writer}, vector of requester {x.Owner}"));
+            else if (diff > 0)
+                diverge(lastSeen[intId].TimePs, Outcome.InterruptSpurious, string.Create(CultureInfo.InvariantCulture, $"{diff} extra INTID {intId} (requester {lastSeen[intId].Owner}'s vector)"));
+            else if (diff < 0)
+                diverge(until, Outcome.InterruptLost, string.Create(CultureInfo.InvariantCulture, $"{-diff} INTID {intId} not delivered"));
+        }
+    }
+
     private static void CompareInterrupts(RunObservation golden, RunObservation faulty, Action<ulong, Outcome, string> diverge)
     {
+        if (golden.MatchByAddress)
+        {
+            CompareInterruptCounts(golden, faulty, diverge);
+            return;
+        }
         var byStep = new SortedDictionary<int, (List<InterruptObservation> G, List<InterruptObservation> F)>();
-        ulong until = golden.MatchByAddress ? Math.Min(golden.CompareUntilPs, faulty.CompareUntilPs) : ulong.MaxValue;
-        foreach (var i in golden.Interrupts) if (i.TimePs <= until) Slot(byStep, i.Step).G.Add(i);
-        foreach (var i in faulty.Interrupts) if (i.TimePs <= until) Slot(byStep, i.Step).F.Add(i);
+        foreach (var i in golden.Interrupts) Slot(byStep, i.Step).G.Add(i);
+        foreach (var i in faulty.Interrupts) Slot(byStep, i.Step).F.Add(i);
         foreach (var (step, (g, f)) in byStep)
         {
             var missing = new List<InterruptObservation>(g);

@@ -14,8 +14,8 @@ public static class CampaignLoader
     private static readonly string[] TopLevel = ["name", "description", "seed", "scenario", "target", "machine", "runs", "faults"];
     private static readonly string[] MachineFields =
         ["msi", "devices", "steps", "vectors", "invalidation", "lazyBatch", "acs", "stepNs", "hangBoundNs", "eventQueueLog2",
-         "memoryLatencyNs", "cpus", "tlbEntries", "deviceChecksPoison", "domainSwitchStep"];
-    private static readonly string[] Common = ["name", "model", "runs", "when", "machine"];
+         "memoryLatencyNs", "cpus", "tlbEntries", "deviceChecksPoison", "domainSwitchStep", "allowUnsafeInterrupts"];
+    private static readonly string[] Common = ["name", "model", "runs", "when", "machine", "scenario"];
 
     /// <summary>Loads and validates <paramref name="path"/>.</summary>
     public static Campaign Load(string path)
@@ -67,7 +67,7 @@ public static class CampaignLoader
         }
     }
 
-    private static MachineSpec FromScenario(string file, string scenarioRef, bool onScenario)
+    private static MachineSpec FromScenario(string file, string scenarioRef, bool onScenario, string jsonPath = "$.scenario")
     {
         string baseDir = Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".";
         string candidate = Path.IsPathRooted(scenarioRef) ? scenarioRef : Path.Combine(baseDir, scenarioRef);
@@ -75,11 +75,11 @@ public static class CampaignLoader
         try { s = ScenarioLoader.LoadFileOrBuiltIn(File.Exists(candidate) ? candidate : scenarioRef); }
         catch (ScenarioException ex)
         {
-            throw new CampaignException(file, "$.scenario", "a valid scenario", $"\"{scenarioRef}\" is invalid: {ex.Message}", ex);
+            throw new CampaignException(file, jsonPath, "a valid scenario", $"\"{scenarioRef}\" is invalid: {ex.Message}", ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or KeyNotFoundException)
         {
-            throw new CampaignException(file, "$.scenario", "a scenario file or built-in scenario name", $"\"{scenarioRef}\" ({ex.Message})", ex);
+            throw new CampaignException(file, jsonPath, "a scenario file or built-in scenario name", $"\"{scenarioRef}\" ({ex.Message})", ex);
         }
         // Phase 1: the campaign machine takes the scenario's platform; its workloads run once `hwemu run` lands.
         var p = s.Platform;
@@ -188,6 +188,7 @@ public static class CampaignLoader
                 TlbEntries = (int)(Int(m, path, "tlbEntries", 4, 1 << 20) ?? b.TlbEntries),
                 DeviceChecksPoison = Bool(m, path, "deviceChecksPoison") ?? b.DeviceChecksPoison,
                 DomainSwitchStep = (int)(Int(m, path, "domainSwitchStep", -1, 100_000) ?? b.DomainSwitchStep),
+                AllowUnsafeInterrupts = Bool(m, path, "allowUnsafeInterrupts") ?? b.AllowUnsafeInterrupts,
             };
             if (r.Msi == MsiKind.Gicv2m && r.Devices * r.Vectors > 64)
                 throw Error($"{path}.vectors", "devices × vectors ≤ 64 (the GICv2m frame has 64 SPIs)", string.Create(CultureInfo.InvariantCulture, $"{r.Devices} × {r.Vectors}"));
@@ -202,6 +203,9 @@ public static class CampaignLoader
                 throw Error($"{path}.model", "one of " + string.Join(", ", FaultModels.Names), Found(f, "model"));
             var allowed = Common.Concat(FaultModels.Parameters(model)).ToArray();
             Object(f, path, allowed);
+            // An entry's own "scenario" runs that scenario's machine (a scenario target) for this entry only.
+            string? entryScenario = String(f, path, "scenario");
+            if (entryScenario != null) baseMachine = FromScenario(file, entryScenario, onScenario: true, $"{path}.scenario");
             var machine = f.TryGetProperty("machine", out var mm) ? Machine(mm, $"{path}.machine", baseMachine) : baseMachine;
             int devMax = machine.Devices - 1;
             var spec = new FaultSpec

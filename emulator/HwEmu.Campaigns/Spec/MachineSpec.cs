@@ -64,6 +64,9 @@ public sealed record MachineSpec
     /// </summary>
     public HwEmu.Devices.Platform.Scenario? Scenario { get; init; }
 
+    /// <summary>Scenario targets: vfio_iommu_type1.allow_unsafe_interrupts=1 (lets VFIO attach behind a GICv2m frame).</summary>
+    public bool AllowUnsafeInterrupts { get; init; }
+
     /// <summary>The domain-switch step after defaults (-2 means Steps / 2).</summary>
     public int EffectiveDomainSwitchStep => DomainSwitchStep == -2 ? Steps / 2 : DomainSwitchStep;
 }

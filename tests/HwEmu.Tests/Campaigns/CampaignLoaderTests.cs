@@ -50,7 +50,7 @@ public class CampaignLoaderTests
 
     [TestCase("""{ "faults": [] }""", "c.json: $.faults: expected a non-empty array of fault entries, found an array")]
     [TestCase("""{ "faults": [ { "model": "bitflop" } ] }""", "c.json: $.faults[0].model: expected one of bitflip, stuck-at-0, stuck-at-1, drop-command, delay-command, tlb-corrupt, doorbell-missing, doorbell-elsewhere, dma-outside, rogue-msi, duplicate-msi, drop-msi, cmdq-corrupt, eventq-overflow, completion-error, latency-spike, found \"bitflop\"")]
-    [TestCase("""{ "faults": [ { "model": "bitflip", "bits": 3 } ] }""", "c.json: $.faults[0].bits: expected one of the properties name, model, runs, when, machine, structure, device, level, vector, bit, found unknown property \"bits\"")]
+    [TestCase("""{ "faults": [ { "model": "bitflip", "bits": 3 } ] }""", "c.json: $.faults[0].bits: expected one of the properties name, model, runs, when, machine, scenario, structure, device, level, vector, bit, found unknown property \"bits\"")]
     [TestCase("""{ "faults": [ { "model": "bitflip", "bit": [9, 3] } ] }""", "c.json: $.faults[0].bit: expected an integer in 0..511 or [min, max] within it, found an array")]
     [TestCase("""{ "faults": [ { "model": "drop-msi", "device": 2 } ] }""", "c.json: $.faults[0].device: expected an integer in 0..1 or [min, max] within it, found 2")]
     [TestCase("""{ "faults": [ { "model": "drop-msi", "when": { "step": 1, "timeNs": 5 } } ] }""", "c.json: $.faults[0].when: expected exactly one of \"step\", \"timeNs\", \"nth\", found several")]

@@ -51,7 +51,35 @@ public class ScenarioTargetTests
         var r = Runner("""{ "model": "duplicate-msi", "when": { "nth": 3, "of": "msi" } }""", out _);
         var rec = r.RunOne(0);
         Assert.That(rec.Outcome, Is.EqualTo(Outcome.InterruptSpurious), rec.Detail);
-        Assert.That(rec.Detail, Does.StartWith("step 0: extra INTID 8193 (device 256's own vector)"));
+        Assert.That(rec.Detail, Is.EqualTo("1 extra INTID 8193 (requester 256's vector)"));
+    }
+
+    [Test]
+    public void RogueMsiWithTheOtherDevicesVector_ItsKeepsItInTheWritersTable_Gicv2mDeliversItToTheVictim()
+    {
+        string dir = Path.Combine(TestContext.CurrentContext.TestDirectory, "Data", "campaigns", "scenarios");
+        var c = CampaignLoader.Parse($$"""
+            { "seed": 2, "runs": 1, "faults": [
+              { "model": "rogue-msi", "device": 0, "victim": 1, "vector": 1, "when": { "timeNs": 50000 }, "scenario": "{{dir}}/two-vfio-its.json" },
+              { "model": "rogue-msi", "device": 0, "victim": 1, "vector": 1, "when": { "timeNs": 50000 }, "scenario": "{{dir}}/two-vfio-gicv2m.json",
+                "machine": { "allowUnsafeInterrupts": true } } ] }
+            """, "c.json");
+        var r = new CampaignRunner(c);
+        var its = r.RunOne(0);
+        Assert.That(its.Outcome, Is.EqualTo(Outcome.InterruptSpurious), its.Detail);
+        Assert.That(its.Detail, Does.EndWith(" extra INTID 8193 (requester 256's vector)"), "EventID 1 looked up in the writer's (01:00.0) ITT");
+        var v2m = r.RunOne(1);
+        Assert.That(v2m.Outcome, Is.EqualTo(Outcome.InterruptMisrouted), v2m.Detail);
+        Assert.That(v2m.Detail, Does.StartWith("INTID 83 on CPU 3 written by requester 256, vector of requester 512"));
+    }
+
+    [Test]
+    public void Gicv2mScenario_WithoutUnsafeInterrupts_IsRefusedBeforeAnyRun()
+    {
+        string dir = Path.Combine(TestContext.CurrentContext.TestDirectory, "Data", "campaigns", "scenarios");
+        var c = CampaignLoader.Parse($$"""{ "faults": [ { "model": "rogue-msi", "when": { "timeNs": 50000 }, "scenario": "{{dir}}/two-vfio-gicv2m.json" } ] }""", "c.json");
+        var ex = Assert.Throws<CampaignException>(() => new CampaignRunner(c))!;
+        Assert.That(ex.Message, Does.Contain("allow_unsafe_interrupts"));
     }
 
     [Test]
