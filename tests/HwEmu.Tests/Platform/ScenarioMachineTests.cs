@@ -167,4 +167,31 @@ public class ScenarioMachineTests
         Assert.That(m.Transactions - tx, Is.GreaterThan(10_000));
         Assert.That(allocated, Is.LessThan(1024), $"{allocated} bytes over {m.Transactions - tx} transactions");
     }
+
+    [Test]
+    public void TlbReachPairShowsTheHitRateAndThroughputOfLargerMappings()
+    {
+        RunSpec run = new() { DurationPs = 200_000_000, SampleIntervalPs = 10_000_000 };
+        RunResults small = MachineBuilder.Build(Example("tlb-reach-4k.json") with { Run = run }).Run();
+        RunResults large = MachineBuilder.Build(Example("tlb-reach-2m.json") with { Run = run }).Run();
+        // 2048 entries x 4 KiB = 8 MiB of reach over a 256 MiB working set: about 3 % of random reads hit.
+        Assert.That(small.Translation.TlbHitRate, Is.LessThan(0.08));
+        // 2 MiB blocks: 128 blocks cover the working set; after the first touch of each, everything hits.
+        Assert.That(large.Translation.TlbHitRate, Is.GreaterThan(0.9));
+        Assert.That(large.Translation.Walks, Is.LessThan(200));
+        double gSmall = small.Devices[0].GigabytesPerSecond(small.SimulatedPs), gLarge = large.Devices[0].GigabytesPerSecond(large.SimulatedPs);
+        Assert.That(gLarge, Is.GreaterThan(1.1 * gSmall), $"4 KiB {gSmall:F2} GB/s, 2 MiB {gLarge:F2} GB/s");
+    }
+
+    [Test]
+    public void DefaultScenarioDeliversItsInterruptsThroughTheIts()
+    {
+        RunResults r = MachineBuilder.Build(BuiltInScenarios.PassthroughIts with { Run = new RunSpec { DurationPs = 100_000_000, SampleIntervalPs = 10_000_000 } }).Run();
+        Assert.That(r.Faults, Is.Empty);
+        InterruptResults irq = r.Interrupts.Single();
+        // One I/O queue: its vector is MSI-X 1 = EventID 1 = the device's second LPI (8192 + 1).
+        Assert.That(irq.Intid, Is.EqualTo(8193u));
+        Assert.That(irq.Count, Is.InRange(r.Devices[0].Operations - 1, r.Devices[0].Operations));
+        Assert.That(r.Translation.TlbHitRate, Is.GreaterThan(0.5)); // SQEs, CQEs and the doorbell page hit
+    }
 }

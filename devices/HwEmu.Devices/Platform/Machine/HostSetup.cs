@@ -49,6 +49,7 @@ public sealed class HostSetup
     private ulong _nextVaddr = 0x10_0000_0000;
     private readonly Dictionary<object, ulong> _iovaCursor = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<IommuGroup, IommuDomain> _groupDomains = [];
+    private readonly List<(ulong Vaddr, ulong Size, ulong Granule)> _userRegions = [];
 
     private HostSetup(MachineHardware hw, HostSetupOptions options, IRunObserver? observer)
     {
@@ -157,8 +158,8 @@ public sealed class HostSetup
             // One container is one IOVA space: devices after the first get the next free IOVA.
             dataBase = NextIova(_container, domain.IovaBase, dataSize + ringSize, page);
             ringBase = AlignUp(dataBase + dataSize, page);
-            VfioMap(dataBase, dataSize, d);
-            if (ringSize > 0) VfioMap(ringBase, ringSize, d);
+            VfioMap(dataBase, dataSize, page, d);
+            if (ringSize > 0) VfioMap(ringBase, ringSize, 4096, d);
             iommuDomain = _container.DomainOf(dev.Group);
         }
         else
@@ -270,10 +271,11 @@ public sealed class HostSetup
         msix.Write(offset, 4, value, BusAttributes.Cpu);
     }
 
-    private void VfioMap(ulong iova, ulong size, EndpointModelFactory d)
+    private void VfioMap(ulong iova, ulong size, ulong granule, EndpointModelFactory d)
     {
         ulong vaddr = _nextVaddr;
         _nextVaddr = AlignUp(_nextVaddr + size, 1UL << 30);
+        _userRegions.Add((vaddr, size, granule));
         Errno err = _container!.MapDma(VfioDmaMap.ReadWrite(vaddr, iova, size));
         if (err != Errno.None) throw new HostSetupException($"VFIO_IOMMU_MAP_DMA of 0x{size:x} bytes at IOVA 0x{iova:x} for {d.Endpoint.Bdf} failed with -{err}", err);
     }
@@ -322,16 +324,26 @@ public sealed class HostSetup
 
     private static ulong AlignUp(ulong v, ulong a) => (v + a - 1) / a * a;
 
-    /// <summary>The VFIO user's memory: virtual addresses backed by the buffer pool, repeated.</summary>
+    /// <summary>
+    /// The VFIO user's memory: each mapped buffer is backed by the buffer pool in physically contiguous chunks of the
+    /// domain's page size (4 KiB: ordinary pages; 2 MiB: hugepages...), consecutive chunks never adjacent, so VFIO's
+    /// contiguity scan maps exactly that page size, as for a process with that backing.
+    /// </summary>
     private sealed class PoolUserMemory(HostSetup owner) : IVfioUserMemory
     {
         public bool TryTranslate(ulong vaddr, out ulong pa)
         {
-            ulong page = 1UL << 30;
-            ulong off = vaddr & (page - 1);
-            // Large mappings stay physically contiguous within each 1 GiB of the user range.
-            pa = owner.BufferPa(off, 4096);
-            return true;
+            foreach ((ulong start, ulong size, ulong granule) in owner._userRegions)
+            {
+                if (vaddr < start || vaddr - start >= size) continue;
+                ulong off = vaddr - start;
+                ulong chunk = off / granule;
+                // Stride 3: chunk k sits 3 chunks after chunk k-1 in the pool (mod the pool size).
+                pa = owner.BufferPa(chunk * 3 * granule + off % granule, granule);
+                return true;
+            }
+            pa = 0;
+            return false;
         }
     }
 }

@@ -30,10 +30,13 @@ public static class MachineBuilder
             Cpus = msi.CpuCount,
             DistributorBase = msi.GicdBase,
             RedistributorBase = msi.GicrBase,
-            RedistributorLatencyPs = msi.DeliveryLatencyPs,
         });
         gic.Attach();
-        gic.MemoryTiming = smmu.MemoryTiming;
+        // Each requester books DRAM on its own timing model: the SMMU walker and the ITS book their fetches ahead of
+        // the simulated clock (a walk's fetches are booked when it starts), and one shared channel model would make
+        // DMA data issued 'now' wait behind accesses that really happen later. Cross-requester DRAM contention is
+        // therefore not modelled (docs/architecture.md).
+        gic.MemoryTiming = new MemoryTimingModel(MemoryTimingOf(p.Memory));
         GicV3Its? its = null;
         GicV2mFrame? v2m = null;
         if (msi.Kind == MsiControllerKind.Its)
@@ -56,7 +59,7 @@ public static class MachineBuilder
             nodes[i] = fabric.Find(eps[i].Name);
             links[i] = new PcieLink(LinkFor(scenario, eps[i]).ToConfig());
         }
-        return new MachineHardware(scenario, memory, bus, smmu, gic, its, v2m, fabric, links, nodes);
+        return new MachineHardware(scenario, memory, bus, smmu, gic, its, v2m, fabric, links, nodes, new MemoryTimingModel(MemoryTimingOf(p.Memory)));
     }
 
     /// <summary>
@@ -83,8 +86,13 @@ public static class MachineBuilder
         // Set-up happens before time 0: the run starts with idle DRAM (the drivers' table writes and the ITS
         // commands they issued must not delay the first DMA).
         hw.DramTiming.Reset();
+        hw.Smmu.MemoryTiming.Reset();
+        hw.Gic.MemoryTiming?.Reset();
         return machine;
     }
+
+    /// <summary>The DRAM timing parameters of <paramref name="m"/>.</summary>
+    public static MemoryTiming MemoryTimingOf(MemorySpec m) => new(m.LatencyPs, m.BytesPerNanosecond, m.Outstanding);
 
     /// <summary>Size of the SMMU register window (page 0 and page 1, 64 KiB each).</summary>
     public const ulong SmmuRegisterWindow = 0x2_0000;
@@ -120,7 +128,7 @@ public static class MachineBuilder
                 ClockHz = s.ClockHz,
                 TranslationSlots = s.TranslationSlots,
                 WalkSlots = s.ConcurrentWalks,
-                Memory = new MemoryTiming(m.LatencyPs, m.BytesPerNanosecond, m.Outstanding),
+                Memory = MemoryTimingOf(m),
             },
         };
     }
