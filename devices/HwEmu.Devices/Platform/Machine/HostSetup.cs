@@ -246,6 +246,56 @@ public sealed class HostSetup
         return start;
     }
 
+    /// <summary>
+    /// Reports what the host software left in the kernel's page pool (stream table, CDs, page tables, queues, ITS
+    /// tables, ITTs, LPI tables) as one memory write per populated 4 KiB page, tagged with the structure it belongs
+    /// to where the drivers expose it (page-table pages and the rest are Other), so a replay can rebuild the
+    /// set-up from the trace alone: the register writes recorded during set-up plus these pages.
+    /// </summary>
+    internal void ReportMemory(IRunObserver observer)
+    {
+        var kinds = new Dictionary<ulong, HostStructure>();
+        void Tag(ulong pa, ulong size, HostStructure s)
+        {
+            if (pa == 0) return;
+            for (ulong p = pa & ~0xfffUL; p < pa + Math.Max(size, 1); p += 4096) kinds[p] = s;
+        }
+        Tag(SmmuDriver.StreamTableBase, 4096, HostStructure.StreamTable);
+        Tag(SmmuDriver.CommandQueueBase, 16UL << SmmuDriver.CmdqShift, HostStructure.SmmuCommandQueue);
+        Tag(SmmuDriver.EventQueueBase, 32UL << SmmuDriver.EvtqShift, HostStructure.SmmuEventQueue);
+        if (ItsDriver is { } its)
+        {
+            Tag(its.PropTable, 1UL << its.LpiIdBits, HostStructure.LpiConfigurationTable);
+            foreach (ulong pend in its.PendingTables) Tag(pend, 0x1_0000, HostStructure.LpiPendingTable);
+            Tag(its.CommandQueue, 0x1_0000, HostStructure.ItsCommandQueue);
+            foreach (ItsDevice d in its.Devices.Values) Tag(d.IttAddress, (ulong)d.NrItes * 8, HostStructure.Itt);
+            if (_hw.Its is { } model)
+            {
+                Tag(model.DeviceTable.Base, (ulong)model.DeviceTable.PageSize, HostStructure.ItsDeviceTable);
+                Tag(model.CollectionTable.Base, (ulong)model.CollectionTable.PageSize, HostStructure.ItsCollectionTable);
+            }
+        }
+        foreach (HostDevice dev in Host.Devices)
+            foreach (uint sid in dev.StreamIds) Tag(SmmuDriver.SteAddress(sid), 64, HostStructure.StreamTable);
+        foreach (IommuDomain d in _groupDomains.Values) TagDomain(d);
+        if (_container is not null) foreach (var (d, _) in _container.Domains) TagDomain(d);
+
+        void TagDomain(IommuDomain d)
+        {
+            if (d.Ops is ArmSmmuDomain a && a.CdTable != 0) Tag(a.CdTable, 64, HostStructure.ContextDescriptor);
+        }
+
+        ulong poolStart = _hw.Scenario.Platform.Memory.Base + _bufferPoolSize;
+        ulong poolEnd = _hw.Scenario.Platform.Memory.Base + _hw.Scenario.Platform.Memory.Size;
+        foreach (ulong page in _hw.Memory.PopulatedPages())
+        {
+            ulong pa = page << 12;
+            if (pa < poolStart || pa >= poolEnd) continue;
+            ReadOnlySpan<byte> bytes = _hw.Memory.PageSpan(pa);
+            observer.OnHostMemoryWrite(0, pa, bytes, kinds.GetValueOrDefault(pa, HostStructure.Other));
+        }
+    }
+
     /// <summary>Writes the MSI-X table of <paramref name="model"/> through its MMIO interface and enables it.</summary>
     internal void ProgramMsix(EndpointModel model)
     {

@@ -13,7 +13,14 @@ public static class MachineBuilder
     /// Builds the hardware only — memory, bus, SMMU, GIC with ITS or GICv2m, fabric and links — with no host set-up
     /// and no workloads. Two calls with equal scenarios give machines that behave identically.
     /// </summary>
-    public static MachineHardware BuildHardware(Scenario scenario)
+    public static MachineHardware BuildHardware(Scenario scenario) => BuildHardware(scenario, null);
+
+    /// <summary>
+    /// <see cref="BuildHardware(Scenario)"/> with the SMMU and MSI-controller register windows behind
+    /// <see cref="RecordingMmioDevice"/>s reporting the host's register writes to <paramref name="registerObserver"/>
+    /// (none when null).
+    /// </summary>
+    public static MachineHardware BuildHardware(Scenario scenario, IRunObserver? registerObserver)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         PlatformSpec p = scenario.Platform;
@@ -22,7 +29,7 @@ public static class MachineBuilder
         bus.AddRam(p.Memory.Base, p.Memory.Size, "dram");
 
         var smmu = new SmmuV3(bus, SmmuConfigFor(scenario), "smmuv3");
-        bus.AddDevice(p.Smmu.Base, SmmuRegisterWindow, smmu);
+        bus.AddDevice(p.Smmu.Base, SmmuRegisterWindow, Recorded(smmu, p.Smmu.Base, RunComponents.Smmu, registerObserver));
 
         MsiControllerSpec msi = p.Msi;
         var gic = new Gicv3(bus, new GicConfig
@@ -42,12 +49,12 @@ public static class MachineBuilder
         if (msi.Kind == MsiControllerKind.Its)
         {
             its = new GicV3Its(gic, new ItsConfig { BaseAddress = msi.Base });
-            its.Attach();
+            bus.AddDevice(msi.Base, GicV3Its.FrameSize, Recorded(its, msi.Base, RunComponents.MsiController, registerObserver));
         }
         else
         {
             v2m = new GicV2mFrame("gicv2m", gic.Distributor, msi.SpiBase, msi.SpiCount);
-            bus.AddDevice(msi.Base, GicV2mFrame.FrameSize, v2m);
+            bus.AddDevice(msi.Base, GicV2mFrame.FrameSize, Recorded(v2m, msi.Base, RunComponents.MsiController, registerObserver));
         }
 
         RootComplex fabric = ScenarioFabric.Build(scenario);
@@ -69,7 +76,7 @@ public static class MachineBuilder
     /// </summary>
     public static ScenarioMachine Build(Scenario scenario, HostSetupOptions? options = null, IRunObserver? observer = null)
     {
-        MachineHardware hw = BuildHardware(scenario);
+        MachineHardware hw = BuildHardware(scenario, observer);
         var sim = new HwEmu.Emulator.Kernel.Simulator(scenario.Seed);
         var factories = new List<EndpointModelFactory>();
         foreach (DeviceSpec d in scenario.Devices)
@@ -80,9 +87,17 @@ public static class MachineBuilder
                 if (w.Device == d.Name && string.IsNullOrEmpty(w.Target)) ws = Math.Max(ws, w.WorkingSet);
             factories.Add(new EndpointModelFactory(d, scenario.Topology.Endpoints[hw.EndpointIndex(ep)], ws));
         }
+        CommandObserverBridge? bridge = null;
+        if (observer is not null)
+        {
+            bridge = new CommandObserverBridge(observer, () => sim.Now);
+            hw.Smmu.Observer = bridge;
+            hw.Gic.Observer = bridge;
+        }
         IReadOnlyList<DeviceBinding> bindings = HostSetup.Run(hw, factories, options, observer, out HostSetup setup);
         var machine = new ScenarioMachine(hw, sim, observer, bindings) { Host = setup };
         foreach (EndpointModel m in machine.Devices) setup.ProgramMsix(m);
+        if (observer is not null) setup.ReportMemory(observer);
         // Set-up happens before time 0: the run starts with idle DRAM (the drivers' table writes and the ITS
         // commands they issued must not delay the first DMA).
         hw.DramTiming.Reset();
@@ -90,6 +105,9 @@ public static class MachineBuilder
         hw.Gic.MemoryTiming?.Reset();
         return machine;
     }
+
+    private static IMmioDevice Recorded(IMmioDevice device, ulong baseAddress, ushort component, IRunObserver? observer) =>
+        observer is null ? device : new RecordingMmioDevice(device, baseAddress, component, observer);
 
     /// <summary>The DRAM timing parameters of <paramref name="m"/>.</summary>
     public static MemoryTiming MemoryTimingOf(MemorySpec m) => new(m.LatencyPs, m.BytesPerNanosecond, m.Outstanding);
