@@ -48,7 +48,8 @@ public static class MachineBuilder
         GicV2mFrame? v2m = null;
         if (msi.Kind == MsiControllerKind.Its)
         {
-            its = new GicV3Its(gic, new ItsConfig { BaseAddress = msi.Base });
+            // An ITS caches DTEs, ITEs and collections (as GIC-600 does); without caches every MSI would re-read its tables.
+            its = new GicV3Its(gic, ItsConfig.WithCaches() with { BaseAddress = msi.Base });
             bus.AddDevice(msi.Base, GicV3Its.FrameSize, Recorded(its, msi.Base, RunComponents.MsiController, registerObserver));
         }
         else
