@@ -665,6 +665,22 @@ public sealed class ArmSmmuV3Driver
         return list;
     }
 
+    /// <summary>
+    /// What iommu_probe_device does for a group on this SMMU (6.1): the default domain (DMA or DMA-FQ, with its
+    /// dma-iommu cookie, see <see cref="HostSystem.CreateDefaultDmaDomain"/>), attached device by device, then
+    /// iommu_create_device_direct_mappings' flush_iotlb_all (TLBI_NH_ASID + CMD_SYNC). Null on failure.
+    /// </summary>
+    public IommuDomain? AttachDefaultDomain(HostSystem host, IommuGroup group)
+    {
+        host.DomainFactory ??= t => AllocDomain(t);
+        var domain = host.CreateDefaultDmaDomain(group, _pages);
+        if (domain?.Ops is not ArmSmmuDomain d) return null;
+        foreach (var dev in group.Devices)
+            if (d.Attach(dev.StreamIds) != Errno.None) return null;
+        d.FlushIotlbAll();
+        return domain;
+    }
+
     /// <summary>Makes <paramref name="host"/> build its paging domains with this driver (instead of bare io-pgtables).</summary>
     public void UseFor(HostSystem host) => host.DomainFactory = t => AllocDomain(t);
 }
