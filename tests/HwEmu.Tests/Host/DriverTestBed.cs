@@ -27,7 +27,7 @@ internal sealed class DriverTestBed
         TermModelAbortOnly = true,
     };
 
-    public DriverTestBed(SmmuConfig? smmu = null, ArmSmmuV3DriverOptions? options = null, int cpus = 1, bool reset = true)
+    public DriverTestBed(SmmuConfig? smmu = null, ArmSmmuV3DriverOptions? options = null, int cpus = 1, bool reset = true, bool record = true)
     {
         Memory = new PhysicalMemory();
         Bus = new SystemBus(Memory);
@@ -41,7 +41,7 @@ internal sealed class DriverTestBed
         V2m = new GicV2mFrame("gicv2m", Gic.Distributor, 80, 64);
         Bus.AddDevice(V2mBase, GicV2mFrame.FrameSize, V2m);
         Pages = new PhysicalPageAllocator(Memory, 0x4200_0000, 0x0800_0000);
-        Driver = new ArmSmmuV3Driver(Bus, SmmuBase, Pages, (options ?? new ArmSmmuV3DriverOptions()) with { RecordCommands = true });
+        Driver = new ArmSmmuV3Driver(Bus, SmmuBase, Pages, (options ?? new ArmSmmuV3DriverOptions()) with { RecordCommands = record });
         ItsDriver = new ItsDriver(Bus, Its, Gic, Pages);
         if (reset) Assert.That(Driver.Reset(), Is.EqualTo(HwEmu.Devices.Host.Errno.None));
     }

@@ -475,15 +475,13 @@ public sealed class ArmSmmuV3Driver
     /// <summary>arm_smmu_cmdq_issue_cmd: one command, no CMD_SYNC.</summary>
     public Errno Issue(in CmdqCommand cmd)
     {
-        Span<CmdqCommand> one = [cmd];
-        return IssueCmdList(one, sync: false);
+        return IssueCmdList(new ReadOnlySpan<CmdqCommand>(in cmd), sync: false);
     }
 
     /// <summary>arm_smmu_cmdq_issue_cmd_with_sync: one command followed by CMD_SYNC, waited for.</summary>
     public Errno IssueWithSync(in CmdqCommand cmd)
     {
-        Span<CmdqCommand> one = [cmd];
-        return IssueCmdList(one, sync: true);
+        return IssueCmdList(new ReadOnlySpan<CmdqCommand>(in cmd), sync: true);
     }
 
     /// <summary>arm_smmu_cmdq_batch_add: full batches of 64 are issued without a sync.</summary>
