@@ -27,17 +27,20 @@ internal sealed class DriverTestBed
         TermModelAbortOnly = true,
     };
 
-    public DriverTestBed(SmmuConfig? smmu = null, ArmSmmuV3DriverOptions? options = null, int cpus = 1, bool reset = true, bool record = true)
+    public DriverTestBed(SmmuConfig? smmu = null, ArmSmmuV3DriverOptions? options = null, int cpus = 1, bool reset = true, bool record = true, bool recordMmio = false)
     {
         Memory = new PhysicalMemory();
         Bus = new SystemBus(Memory);
         Bus.AddRam(RamBase, 0x1000_0000);
         Smmu = new SmmuV3(Bus, smmu ?? QemuSmmu);
-        Bus.AddDevice(SmmuBase, SmmuRegisters.WindowSize, Smmu);
+        SmmuMmio = new MmioRecorder(Smmu);
+        Bus.AddDevice(SmmuBase, SmmuRegisters.WindowSize, recordMmio ? SmmuMmio : Smmu);
         Gic = new Gicv3(Bus, new GicConfig { Cpus = cpus });
         Gic.Attach();
         Its = new GicV3Its(Gic);
-        Its.Attach();
+        ItsMmio = new MmioRecorder(Its);
+        if (recordMmio) Bus.AddDevice(Its.Config.BaseAddress, GicV3Its.FrameSize, ItsMmio);
+        else Its.Attach();
         V2m = new GicV2mFrame("gicv2m", Gic.Distributor, 80, 64);
         Bus.AddDevice(V2mBase, GicV2mFrame.FrameSize, V2m);
         Pages = new PhysicalPageAllocator(Memory, 0x4200_0000, 0x0800_0000);
@@ -47,6 +50,10 @@ internal sealed class DriverTestBed
     }
 
     public PhysicalMemory Memory { get; }
+    /// <summary>SMMU register writes (with recordMmio).</summary>
+    public MmioRecorder SmmuMmio { get; }
+    /// <summary>ITS register writes (with recordMmio).</summary>
+    public MmioRecorder ItsMmio { get; }
     public SystemBus Bus { get; }
     public SmmuV3 Smmu { get; }
     public Gicv3 Gic { get; }

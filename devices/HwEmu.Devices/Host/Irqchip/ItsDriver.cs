@@ -107,6 +107,8 @@ public sealed class ItsDriver
         if (_propPa == 0) return Errno.ENOMEM;
         _pages.Memory.Fill(_propPa, propSize, LpiPropDefault);
 
+        // its_reset_one (6.1.y): every GITS_BASER marked invalid before anything is reprogrammed.
+        for (int i = 0; i < 8; i++) W64(_base + GitsBaser + (ulong)i * 8, 0);
         var e = AllocTables();
         if (e != Errno.None) return e;
 
