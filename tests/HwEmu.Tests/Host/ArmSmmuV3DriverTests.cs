@@ -354,4 +354,37 @@ public class ArmSmmuV3DriverTests
         Assert.That(bed.Driver.StreamDomain(8), Is.Null);
         Assert.That(bed.Dma(8, 0x1_0000_1004).Status, Is.EqualTo(TranslationStatus.Abort));
     }
+
+    [Test]
+    public void UnmappingAWholeTableFlushesTheWalkNotJustLeaves()
+    {
+        var (bed, d) = Unmanaged();
+        Assert.That(IommuCore.Map(d, 0x20_0000, 0x4800_0000, 0x1000, Rw), Is.EqualTo(Errno.None));
+        Assert.That(d.Table!.Walk(0x20_0000).Level, Is.EqualTo(3));
+        int before = bed.Driver.CommandLog.Count;
+        Assert.That(IommuCore.Unmap(d, 0x20_0000, 0x20_0000), Is.EqualTo(0x20_0000UL));
+        // io_pgtable_tlb_flush_walk: leaf = 0, granule 4K (TTL 3), 512 pages as NUM 0 SCALE 9.
+        AssertCommands(bed.Driver.CommandLog.Skip(before),
+            CmdqCommand.TlbiAddress(CmdqOpcode.TlbiNhVa, 0, 1, 0x20_0000, leaf: false, tg: 1, num: 0, scale: 9, ttl: 3), SevSync);
+    }
+
+    [Test]
+    public void EventQueueOverflowIsReportedAndAcknowledged()
+    {
+        var bed = new DriverTestBed(options: new ArmSmmuV3DriverOptions { QueueMaxBytesLog2 = 12 });
+        Assert.That(bed.Driver.EvtqShift, Is.EqualTo(7));
+        var d = (ArmSmmuDomain)bed.Driver.AllocDomain(IommuDomainType.Unmanaged)!.Ops!;
+        Assert.That(d.Attach([8u]), Is.EqualTo(Errno.None));
+        for (int i = 0; i < 130; i++) Assert.That(bed.Dma(8, 0x1000_0000 + (ulong)i * 0x1000).Status, Is.EqualTo(TranslationStatus.Fault));
+        Assert.That(bed.Smmu.EventQueue.Overflows, Is.EqualTo(2));
+        var events = bed.Driver.DrainEvents();
+        Assert.That(events, Has.Count.EqualTo(128));
+        Assert.That(events[127].InputAddress, Is.EqualTo(0x1000_0000UL + 127 * 0x1000));
+        Assert.That(bed.Driver.KernelLog, Has.One.EqualTo("arm-smmu-v3 arm-smmu-v3.0.auto: EVTQ overflow detected -- events lost"));
+        uint prod = bed.SmmuReg(SmmuRegister.EventqProd), cons = bed.SmmuReg(SmmuRegister.EventqCons);
+        Assert.That(cons, Is.EqualTo(prod), "OVACKFLG follows OVFLG, CONS caught up");
+        Assert.That(prod >> 31, Is.EqualTo(1u));
+        bed.Dma(8, 0x2000_0000);
+        Assert.That(bed.Driver.DrainEvents().Select(e => e.InputAddress), Is.EqualTo(new[] { 0x2000_0000UL }));
+    }
 }
