@@ -22,6 +22,10 @@ public class ArmSmmuV3DriverBenchmarks
     private ArmSmmuDomain _lazy = null!;
     private readonly ulong[] _dma = new ulong[Pages];
 
+    /// <summary>SMMU TLB entries: 2048 (gem5 default) or 16 with tiny walk caches, to separate the model's TLBI scan from the driver.</summary>
+    [Params(2048, 16)]
+    public int TlbEntries { get; set; }
+
     /// <summary>QEMU-virt-like machine, driver reset, one unmanaged (strict) and one DMA-FQ domain attached.</summary>
     [GlobalSetup]
     public void Setup()
@@ -29,7 +33,12 @@ public class ArmSmmuV3DriverBenchmarks
         var mem = new PhysicalMemory();
         var bus = new SystemBus(mem);
         bus.AddRam(0x4000_0000, 0x1000_0000);
-        var smmu = new SmmuV3(bus, new SmmuConfig { Stage2 = false, Hyp = false, Msi = false, OutputAddressBits = 44 });
+        var smmu = new SmmuV3(bus, new SmmuConfig
+        {
+            Stage2 = false, Hyp = false, Msi = false, OutputAddressBits = 44, Tlb = new CacheGeometry(TlbEntries, 4),
+            WalkCacheS1Entries = TlbEntries >= 2048 ? [4, 28, 348, 4] : [4, 4, 4, 4],
+            WalkCacheS2Entries = TlbEntries >= 2048 ? [4, 28, 92, 4] : [4, 4, 4, 4],
+        });
         bus.AddDevice(0x0905_0000, SmmuRegisters.WindowSize, smmu);
         var pages = new PhysicalPageAllocator(mem, 0x4200_0000, 0x0800_0000);
         var driver = new ArmSmmuV3Driver(bus, 0x0905_0000, pages, new ArmSmmuV3DriverOptions { QueueMaxBytesLog2 = 12, Strict = false });
