@@ -387,4 +387,15 @@ public class ArmSmmuV3DriverTests
         bed.Dma(8, 0x2000_0000);
         Assert.That(bed.Driver.DrainEvents().Select(e => e.InputAddress), Is.EqualTo(new[] { 0x2000_0000UL }));
     }
+
+    [Test]
+    public void NothingAtTheAddressIsRefusedWithoutSideEffects()
+    {
+        var bed = new DriverTestBed(reset: false);
+        var drv = new ArmSmmuV3Driver(bed.Bus, 0x0a00_0000, bed.Pages);
+        Assert.That(drv.Reset(), Is.EqualTo(Errno.ENXIO), "IDR0 reads as zero: no translation");
+        Assert.That(drv.AllocDomain(IommuDomainType.Dma), Is.Null);
+        Assert.That(drv.DrainEvents(), Is.Empty);
+        Assert.That(bed.Pages.BlocksInUse, Is.EqualTo(0));
+    }
 }

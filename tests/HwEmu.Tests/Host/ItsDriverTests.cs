@@ -180,4 +180,14 @@ public class ItsDriverTests
         Assert.That(MsiComposer.Compose(domain, 0x0809_0040, 3, upstreamOfIommu: false, out m), Is.EqualTo(Errno.None));
         Assert.That(m, Is.EqualTo(new MsiMessage(0x0800_0040, 3)), "VFIO's 0x8000040");
     }
+
+    [Test]
+    public void InitWithoutAnItsAtTheAddressFailsCleanly()
+    {
+        var bed = new DriverTestBed(reset: false);
+        var drv = new ItsDriver(bed.Bus, 0x0a00_0000, bed.Gic, bed.Pages);
+        Assert.That(drv.Init(), Is.EqualTo(Errno.ETIMEDOUT), "CREADR never moves");
+        Assert.That(drv.KernelLog[^1], Does.StartWith("ITS queue timeout"));
+        Assert.That(drv.Prepare(8, 1), Is.Null);
+    }
 }

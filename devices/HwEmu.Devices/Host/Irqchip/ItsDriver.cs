@@ -141,8 +141,9 @@ public sealed class ItsDriver
             ulong rd = RdBase(cpu);
             ulong target = pta ? rd : (R64(rd + GicrTyper) >> 8 & 0xffff) << 16;
             _collectionTarget[cpu] = target;
-            Send(ItsCommand.Mapc((ushort)cpu, target >> 16, true), syncTarget: target);
-            Send(ItsCommand.Invall((ushort)cpu), syncTarget: target);
+            e = Send(ItsCommand.Mapc((ushort)cpu, target >> 16, true), syncTarget: target);
+            if (e == Errno.None) e = Send(ItsCommand.Invall((ushort)cpu), syncTarget: target);
+            if (e != Errno.None) return e;
         }
         _ready = true;
         return Errno.None;
