@@ -46,6 +46,7 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
         public bool Failed;
         public bool Peer;
         public bool ErrorCompletionSent;
+        public bool Mapped;
     }
 
     private readonly Simulator _sim;
@@ -199,6 +200,7 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
         _results.SimulatedPs = _sim.Now;
         _results.P2pBypasses = _fabric.PeerToPeerCount;
         _results.MsiBypasses = _fabric.MsiBypassCount;
+        if (Host is not null) _results.Translation.Invalidations = Host.TlbInvalidations;
         return _results;
     }
 
@@ -218,6 +220,20 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
         t.OpSize = req.Size;
         t.OpWrite = dev.Spec.Kind == DeviceKind.Nic || req.Write; // a NIC receives: it writes host memory
         t.Peer = dev.PeerTargets[generator];
+        t.Mapped = false;
+        if (dev.Binding.Streaming is { } dma && !t.Peer)
+        {
+            // The driver maps the I/O buffer before it tells the device (dma_map_page).
+            if (!dma.TryMap(req.Address, req.Size, t.OpWrite, out ulong deviceAddress))
+            {
+                _results.CountFault("DMA_MAP_ENOMEM");
+                Release(slot);
+                gen.Complete();
+                return;
+            }
+            t.OpAddress = deviceAddress;
+            t.Mapped = true;
+        }
         t.Queue = dev.NextQueue();
         switch (dev.Spec.Kind)
         {
@@ -436,6 +452,7 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
         }
         // The operation is over (or failed part-way, which the device reports as an error, not an I/O).
         if (!t.Failed) dev.Results.Operations++;
+        if (t.Mapped) dev.Binding.Streaming!.Unmap(t.OpAddress, t.OpSize); // dma_unmap_page at completion
         int device = t.Device, generator = t.Generator, queue = t.Queue;
         Release(slot);
         DmaStreamGenerator gen = dev.Generators[generator];
