@@ -76,6 +76,7 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
     // Running totals for the time series.
     private long _bytes, _dataTransactions, _lastBytes, _lastTransactions, _lastTlbHits, _lastTlbLookups;
     private long _stopAt = long.MaxValue;
+    private InterruptResults? _lastIrq;
     private static readonly string[] FaultNames = BuildFaultNames();
     private static readonly string[] ItsDropNames = BuildItsDropNames();
 
@@ -579,7 +580,9 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
     /// <inheritdoc/>
     void IGicObserver.OnInterruptDelivered(in GicDelivery delivery)
     {
-        _results.Interrupt(delivery.IntId, delivery.Cpu).DeliveryLatency.Record(delivery.SignalledPs - Math.Min(delivery.SignalledPs, _msiIssuePs));
+        if (_lastIrq is null || _lastIrq.Intid != delivery.IntId || _lastIrq.Cpu != delivery.Cpu)
+            _lastIrq = _results.Interrupt(delivery.IntId, delivery.Cpu);
+        _lastIrq.DeliveryLatency.Record(delivery.SignalledPs - Math.Min(delivery.SignalledPs, _msiIssuePs));
         _observer?.OnInterruptDelivered(delivery.SignalledPs, delivery.IntId, delivery.Cpu, _msiSource,
             _msiSource == RunInterruptSource.Its ? _msiDeviceId : 0, _msiSource == RunInterruptSource.Its ? _msiData : 0);
     }
