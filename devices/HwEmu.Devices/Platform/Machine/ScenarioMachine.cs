@@ -77,6 +77,7 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
     private long _bytes, _dataTransactions, _lastBytes, _lastTransactions, _lastTlbHits, _lastTlbLookups;
     private long _stopAt = long.MaxValue;
     private InterruptResults? _lastIrq;
+    private long _dataAttempts; // data transfers completed, failed ones included (the run.transactions limit)
     private static readonly string[] FaultNames = BuildFaultNames();
     private static readonly string[] ItsDropNames = BuildItsDropNames();
 
@@ -171,7 +172,8 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
             RunResult r = _sim.RunUntil(Math.Min(end, _sim.Now + slice));
             onSlice?.Invoke();
             if (r.Reason == StopReason.StopRequested) break;
-            if (_sim.PendingEvents == 0 && _durationPs == 0) break;
+            // Nothing in flight and nothing to start (e.g. every DMA mapping failed): only the sampler is left.
+            if (_inFlight == 0 && !AnyOpenLoop()) break;
         }
         return Finish();
     }
@@ -193,6 +195,13 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
             _stopAt = long.MaxValue;
         }
         return Transactions - start;
+    }
+
+    private bool AnyOpenLoop()
+    {
+        foreach (EndpointModel d in _devices)
+            foreach (DmaStreamGenerator g in d.Generators) if (g.OpenLoop) return true;
+        return false;
     }
 
     /// <summary>Copies the fabric counters into <see cref="Results"/> and sets the simulated time.</summary>
@@ -440,6 +449,7 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
             Release(slot);
             return;
         }
+        if (t.Kind == TransactionKind.Data) _dataAttempts++;
         if (t.Kind == TransactionKind.Data && !t.Failed)
         {
             dev.Results.RecordTransaction(t.Write, t.Size, now - t.IssuePs);
@@ -459,7 +469,7 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
         DmaStreamGenerator gen = dev.Generators[generator];
         gen.Complete();
         dev.OperationCompleted(queue);
-        if (_transactionLimit > 0 && _dataTransactions >= _transactionLimit)
+        if (_transactionLimit > 0 && _dataAttempts >= _transactionLimit)
         {
             _stopping = true;
             _sim.RequestStop();
