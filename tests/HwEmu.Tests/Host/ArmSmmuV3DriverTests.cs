@@ -286,6 +286,9 @@ public class ArmSmmuV3DriverTests
         d.Detach([5u]);
         Assert.That(bed.Memory.Read64(ste), Is.EqualTo(0x1UL));
         Assert.That(bed.Dma(5, 0x4123_4567).Status, Is.EqualTo(TranslationStatus.Abort));
+        Assert.That(d.Attach([5u]), Is.EqualTo(Errno.None));
+        bed.Driver.FreeDomain(domain);
+        Assert.That((bed.Memory.Read64(ste), bed.Driver.StreamDomain(5), bed.Driver.DriverDomain(domain)), Is.EqualTo((0x1UL, (ArmSmmuDomain?)null, (ArmSmmuDomain?)null)));
     }
 
     [Test]

@@ -190,4 +190,23 @@ public class ItsDriverTests
         Assert.That(drv.KernelLog[^1], Does.StartWith("ITS queue timeout"));
         Assert.That(drv.Prepare(8, 1), Is.Null);
     }
+
+    [Test]
+    public void PtaItsTargetsRedistributorAddresses()
+    {
+        var bed = new DriverTestBed(cpus: 2, its: new ItsConfig { Pta = true });
+        Assert.That(bed.ItsDriver.Init(), Is.EqualTo(Errno.None));
+        // RDbase = RD_base physical address >> 16: 0x080A0000 and 0x080C0000.
+        Assert.That(Names(bed.ItsDriver.CommandLog), Is.EqualTo(new[]
+        {
+            "MAPC ICID 0x0 RDbase 0x80a V 1", "SYNC RDbase 0x80a", "INVALL ICID 0x0", "SYNC RDbase 0x80a",
+            "MAPC ICID 0x1 RDbase 0x80c V 1", "SYNC RDbase 0x80c", "INVALL ICID 0x1", "SYNC RDbase 0x80c",
+        }));
+        var dev = bed.ItsDriver.Prepare(8, 2)!;
+        Assert.That(bed.ItsDriver.AllocateVectors(dev, 2, out var v), Is.EqualTo(Errno.None));
+        bed.ItsDriver.Unmask(dev, 1);
+        Assert.That(bed.Bus.Write(bed.ItsDriver.TranslaterAddress, 4, v[1].Message.Data, new BusAttributes(DeviceId: 8)), Is.EqualTo(BusStatus.Ok));
+        Assert.That(bed.Gic.CpuInterfaces[1].Count(v[1].IntId), Is.EqualTo(1));
+        Assert.That(bed.Its.CommandErrors, Is.EqualTo(0));
+    }
 }

@@ -419,6 +419,18 @@ public sealed class ArmSmmuV3Driver
         return domain;
     }
 
+    /// <summary>
+    /// iommu_domain_free for a domain of this driver: detaches its remaining streams (abort STEs), frees its
+    /// io-pgtable, CD table and ASID/VMID.
+    /// </summary>
+    public void FreeDomain(IommuDomain domain)
+    {
+        var d = DriverDomain(domain);
+        if (d is null) return;
+        d.Free();
+        IdentityDomains.Remove(domain);
+    }
+
     /// <summary>The driver half of identity domains (IommuDomain.Ops is null for them).</summary>
     internal Dictionary<IommuDomain, ArmSmmuDomain> IdentityDomains { get; } = new();
 
