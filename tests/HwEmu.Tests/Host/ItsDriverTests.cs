@@ -209,4 +209,19 @@ public class ItsDriverTests
         Assert.That(bed.Gic.CpuInterfaces[1].Count(v[1].IntId), Is.EqualTo(1));
         Assert.That(bed.Its.CommandErrors, Is.EqualTo(0));
     }
+
+    [Test]
+    public void HostDeviceConveniencesUseItsDeviceIdAndController()
+    {
+        var bed = InitBed();
+        var host = new HostSystem(HostPlatform.QemuVirtItsNvme());
+        var virtio = host.Devices.Single(d => d.StreamIds.Contains(0x10u));
+        var domain = bed.Driver.AttachDefaultDomain(host, virtio.Group)!;
+        var dev = bed.ItsDriver.Prepare(virtio, 1)!;
+        Assert.That(dev.DeviceId, Is.EqualTo(0x10u));
+        Assert.That(MsiComposer.Compose(virtio, domain, 7, out var m), Is.EqualTo(Errno.None));
+        Assert.That(m, Is.EqualTo(new MsiMessage(0xffff_f040, 7)));
+        Assert.That(host.ComposeMsiAddress(virtio, domain, out ulong addr), Is.EqualTo(Errno.None));
+        Assert.That(addr, Is.EqualTo(m.Address), "same doorbell page as HostSystem's composition");
+    }
 }

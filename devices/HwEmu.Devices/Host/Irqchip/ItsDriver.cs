@@ -401,6 +401,9 @@ public sealed class ItsDriver
         return dev;
     }
 
+    /// <summary>its_pci_msi_prepare for a host device: its msi-map DeviceID (see <see cref="Prepare(uint, int)"/>).</summary>
+    public ItsDevice? Prepare(HostDevice device, int nvec) => Prepare(device.MsiDeviceId, nvec);
+
     /// <summary>
     /// its_irq_domain_alloc + activate for <paramref name="count"/> vectors: an EventID each, LPI = base +
     /// EventID, routed to the least-loaded CPU, MAPTI + SYNC; the message is GITS_TRANSLATER (through the
