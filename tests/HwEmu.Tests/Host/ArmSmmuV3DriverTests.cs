@@ -153,11 +153,13 @@ public class ArmSmmuV3DriverTests
         var e = events[0];
         Assert.That((e.Type, e.StreamId, e.InputAddress, e.Read, e.Stage2), Is.EqualTo((SmmuEventType.FTranslation, 8u, 0xffff_f010UL, true, false)));
         Assert.That(e.Dword0, Is.EqualTo(0x0000_0008_0000_0010UL));
+        Assert.That(e.Dword1, Is.EqualTo(0x0000_0208_0000_0000UL), "RnW (read), CLASS = IN, stage 1");
+        Assert.That((e.Dword2, e.Dword3), Is.EqualTo((0xffff_f010UL, 0UL)));
         Assert.That(bed.Driver.KernelLog.TakeLast(5), Is.EqualTo(new[]
         {
             "arm-smmu-v3 arm-smmu-v3.0.auto: event 0x10 received:",
             "arm-smmu-v3 arm-smmu-v3.0.auto: \t0x0000000800000010",
-            $"arm-smmu-v3 arm-smmu-v3.0.auto: \t0x{e.Dword1:x16}",
+            "arm-smmu-v3 arm-smmu-v3.0.auto: \t0x0000020800000000",
             "arm-smmu-v3 arm-smmu-v3.0.auto: \t0x00000000fffff010",
             "arm-smmu-v3 arm-smmu-v3.0.auto: \t0x0000000000000000",
         }));
