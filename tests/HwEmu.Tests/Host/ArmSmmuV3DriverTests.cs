@@ -104,11 +104,11 @@ public class ArmSmmuV3DriverTests
         Assert.That(bed.Memory.Read64(d.CdTable), Is.EqualTo(0x0001_E204_C000_3510UL));
         Assert.That(bed.Memory.Read64(d.CdTable + 8), Is.EqualTo(d.Table!.Pgd));
         Assert.That(bed.Memory.Read64(d.CdTable + 16), Is.EqualTo(0UL));
-        Assert.That(bed.Memory.Read64(d.CdTable + 24), Is.EqualTo(d.Table.Mair));
+        Assert.That(bed.Memory.Read64(d.CdTable + 24), Is.EqualTo(0xffff_ffff_f404_ff44UL), "MAIR as the kernel's int arithmetic leaves it");
         // The level-1 descriptor of StreamIDs 0..255: SPAN 9, L2Ptr.
         Assert.That(bed.Memory.Read64(bed.Driver.StreamTableBase), Is.EqualTo((ste & ~0x3fffUL) | 9));
-        // A neighbour in the same level-2 table stays abort.
-        Assert.That(bed.Memory.Read64(ste + 64), Is.EqualTo(1UL));
+        // A neighbour in the same level-2 table stays abort (SHCFG = incoming, as every no-domain STE).
+        Assert.That((bed.Memory.Read64(ste + 64), bed.Memory.Read64(ste + 72)), Is.EqualTo((1UL, 1UL << 44)));
         Assert.That(bed.Dma(9, 0x1000).Status, Is.EqualTo(TranslationStatus.Abort));
     }
 

@@ -229,6 +229,33 @@ public class DriverCaptureSequenceTests
     }
 
     [Test]
+    public void StructuresMatchTheCapturesRamImage()
+    {
+        // The capture's RAM: stream table L1 at 0x43079000 (STRTAB_BASE), NVMe's STE (SID 8) and CD.
+        var image = new HwEmu.Emulator.Memory.PhysicalMemory();
+        image.LoadImageFile(Path.Combine(TestContext.CurrentContext.TestDirectory, "Data", "qemu-virt-its-nvme", "ram.bin.gz"), 0x4000_0000);
+        const ulong pa = 0x000f_ffff_ffff_ffc0UL;
+        ulong cl1 = image.Read64(0x4307_9000), cl2 = cl1 & pa;
+        ulong cSte = cl2 + 8 * 64, cCd = image.Read64(cSte) & pa;
+
+        var m = new Machine();
+        Assert.That(m.Bed.Driver.Reset(), Is.EqualTo(Errno.None));
+        var d = (ArmSmmuDomain)m.Bed.Driver.AttachDefaultDomain(m.Host, m.Host.Groups[0])!.Ops!;
+        var mem = m.Bed.Memory;
+        ulong l1 = mem.Read64(m.Bed.Driver.StreamTableBase), ste = m.Bed.Driver.SteAddress(8);
+        Assert.That(l1 & ~pa, Is.EqualTo(cl1 & ~pa), "L1 descriptor SPAN");
+        for (int w = 0; w < 8; w++)
+        {
+            ulong mask = w == 0 ? ~pa : ulong.MaxValue;
+            Assert.That(mem.Read64(ste + (ulong)w * 8) & mask, Is.EqualTo(image.Read64(cSte + (ulong)w * 8) & mask), $"STE word {w}");
+            Assert.That(mem.Read64(ste + 64 + (ulong)w * 8), Is.EqualTo(image.Read64(cSte + 64 + (ulong)w * 8)), $"SID 9 STE word {w}");
+        }
+        ulong cd = d.CdTable;
+        Assert.That(mem.Read64(cd), Is.EqualTo(image.Read64(cCd)), "CD word 0: TCR, flags, ASID 1");
+        for (int w = 2; w < 8; w++) Assert.That(mem.Read64(cd + (ulong)w * 8), Is.EqualTo(image.Read64(cCd + (ulong)w * 8)), $"CD word {w}");
+    }
+
+    [Test]
     public void CommandCountsOfTheCaptureByKind()
     {
         // The capture README's counts, which the comparisons above rely on being complete.
