@@ -96,8 +96,7 @@ public class DriverCaptureSequenceTests
     /// virtio-blk (0x10). The capture's NVMe I/O unmaps at 0xfffdf000 (their IOVA depends on the whole NVMe
     /// allocation history) are left out of the comparison.
     /// </summary>
-    [Test]
-    public void BootSequenceMatchesTheCapture()
+    private static Machine BootToMsiSetup()
     {
         var m = new Machine();
         var bed = m.Bed;
@@ -134,6 +133,15 @@ public class DriverCaptureSequenceTests
         bed.ItsDriver.Unmask(vdev, 0);
         bed.ItsDriver.Unmask(vdev, 1);
 
+        return m;
+    }
+
+    /// <summary>The driver calls of <see cref="BootToMsiSetup"/> issue exactly the capture's commands.</summary>
+    [Test]
+    public void BootSequenceMatchesTheCapture()
+    {
+        var m = BootToMsiSetup();
+        var bed = m.Bed;
         var trace = Trace();
         int end = trace.IndexOf("ITS INV DeviceID 0x10 EventID 0x1") + 2; // through its SYNC
         Assert.That(end, Is.GreaterThan(2));
@@ -226,6 +234,25 @@ public class DriverCaptureSequenceTests
         var expected = trace.Take(end).Select(w => (w.Offset, w.Size, MaskPa(w.Offset, w.Value, bases))).ToList();
         var ours = bed.ItsMmio.Writes.Select(w => (w.Offset, w.Size, MaskPa(w.Offset, w.Value, bases))).ToList();
         Assert.That(ours, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void ItsTablesAfterBootMatchTheCapturesRamImage()
+    {
+        var image = new HwEmu.Emulator.Memory.PhysicalMemory();
+        image.LoadImageFile(Path.Combine(TestContext.CurrentContext.TestDirectory, "Data", "qemu-virt-its-nvme", "ram.bin.gz"), 0x4000_0000);
+        var m = BootToMsiSetup();
+        var its = m.Bed.ItsDriver;
+        // LPI configuration bytes: 0x2000..0x2003 enabled (0xa3), the rest default (0xa2). PROPBASER PA 0x425b0000.
+        for (uint i = 0; i < 64; i++)
+            Assert.That(m.Bed.Memory.Read8(its.PropTable + i), Is.EqualTo(image.Read8(0x425b_0000 + i)), $"LPI {8192 + i}");
+        // Device table (BASER0 PA 0x42590000): L1[0] valid, L2 page; DTEs of 8 and 0x10 valid with Size 0.
+        ulong l1 = m.Bed.Memory.Read64(m.Bed.Its.DeviceTable.Base), cl1 = image.Read64(0x4259_0000);
+        Assert.That((l1 >> 52, m.Bed.Memory.Read64(m.Bed.Its.DeviceTable.Base + 8)), Is.EqualTo((cl1 >> 52, image.Read64(0x4259_0008))));
+        ulong l2 = l1 & 0x000f_ffff_ffff_f000UL, cl2 = cl1 & 0x000f_ffff_ffff_f000UL;
+        foreach (uint id in new[] { 8u, 0x10u })
+            Assert.That(m.Bed.Memory.Read64(l2 + id * 8) & 0x3f, Is.EqualTo(image.Read64(cl2 + id * 8) & 0x3f), $"DTE {id:x}: V, Size");
+        Assert.That(m.Bed.Memory.Read64(m.Bed.Its.CollectionTable.Base), Is.EqualTo(image.Read64(0x425a_0000)), "CTE 0: valid, RDbase 0");
     }
 
     [Test]
