@@ -224,4 +224,23 @@ public class ItsDriverTests
         Assert.That(host.ComposeMsiAddress(virtio, domain, out ulong addr), Is.EqualTo(Errno.None));
         Assert.That(addr, Is.EqualTo(m.Address), "same doorbell page as HostSystem's composition");
     }
+
+    [Test]
+    public void CommandQueueWrapsAroundItsSixtyFourKiB()
+    {
+        var bed = InitBed();
+        var dev = bed.ItsDriver.Prepare(8, 1)!;
+        bed.ItsDriver.AllocateVectors(dev, 1, out var v);
+        for (int i = 0; i < 1100; i++) // 4400 commands: the 2048-entry ring wraps twice
+        {
+            Assert.That(bed.ItsDriver.Unmask(dev, 0), Is.EqualTo(Errno.None));
+            Assert.That(bed.ItsDriver.Mask(dev, 0), Is.EqualTo(Errno.None));
+        }
+        bed.ItsDriver.Unmask(dev, 0);
+        Assert.That(bed.Its.CommandsProcessed, Is.EqualTo(bed.ItsDriver.CommandLog.Count));
+        Assert.That(bed.ItsDriver.CommandLog.Count, Is.GreaterThan(2 * 2048));
+        Assert.That(bed.Its.CommandErrors, Is.EqualTo(0));
+        Assert.That(bed.Bus.Write(bed.ItsDriver.TranslaterAddress, 4, v[0].Message.Data, new BusAttributes(DeviceId: 8)), Is.EqualTo(BusStatus.Ok));
+        Assert.That(bed.Gic.CpuInterfaces[0].Count(0x2000), Is.EqualTo(1));
+    }
 }
