@@ -24,7 +24,7 @@ namespace HwEmu.Emulator.Kernel;
 /// <remarks>
 /// <para>The geometry adapts to the workload (Brown's resize rule, by measurement instead of sampling): every
 /// epoch of at least <see cref="MinEpoch"/> removals and as many as there are pending entries, the observed mean
-/// spacing of removed events sets the bucket width (about half an event per bucket) and the pending count times
+/// spacing of removed events sets the bucket width (a quarter of an event or less per bucket) and the pending count times
 /// that spacing sets the window. The queue is rebuilt, O(n) and allocating a new wheel, only when the width or the
 /// window is off by a factor of 4 or more, so a steady workload settles and rebuilds are amortized O(1) per
 /// operation. The geometry changes only
@@ -45,8 +45,8 @@ internal sealed class CalendarEventQueue : IEventHeap
     internal const int MinWheelBits = 6;
     internal const int MaxWheelBits = 18;
     private const int MaxShift = 48;
-    private const int InitialShift = 4;       // 16 ps buckets
-    private const int InitialWheelBits = 12;  // 4 096 buckets: a 65.5 ns window
+    private const int InitialShift = 3;       // 8 ps buckets
+    private const int InitialWheelBits = 14;  // 16 384 buckets: a 131 ns window
     internal const int MinEpoch = 4096;
     private const ulong NotStarted = ulong.MaxValue; // _epochStartBucket before the first epoch
 
@@ -278,10 +278,10 @@ internal sealed class CalendarEventQueue : IEventHeap
         // Mean spacing in ps, saturating (the estimate only has to be right within a factor of 2).
         ulong span = spanBuckets > ulong.MaxValue >> _shift ? ulong.MaxValue : spanBuckets << _shift;
         ulong spacing = span / (ulong)removals;
-        // Width = the power of two in (spacing / 4, spacing / 2]: about half an event per bucket, so a bucket rarely
-        // holds more than one entry and the heap has little to do; skipping empty buckets costs only bitmap bits.
-        // Measured at 1 000 pending (docs/kernel.md), width <= 2 / 1 / 0.5 / 0.25 x spacing: 30.1 / 25.4 / 23.6 / 22.6 ns.
-        int shift = spacing < 4 ? 0 : Math.Min(MaxShift, 62 - BitOperations.LeadingZeroCount(spacing));
+        // Width = the power of two in (spacing / 8, spacing / 4]: a bucket rarely holds more than one entry, so the
+        // heap has almost nothing to do; skipping empty buckets costs only bitmap bits. Measured at 1 000 pending
+        // (docs/kernel.md), width <= 2 / 1 / 0.5 / 0.25 x spacing: 30.1 / 25.4 / 23.6 / 22.6 ns.
+        int shift = spacing < 8 ? 0 : Math.Min(MaxShift, 61 - BitOperations.LeadingZeroCount(spacing));
         // Window: twice the span of the pending entries (count x spacing), in buckets of the new width.
         ulong pending = (ulong)Math.Max(_count, 1);
         ulong window = Math.Max(spacing, 1) > ulong.MaxValue / 2 / pending ? ulong.MaxValue : pending * Math.Max(spacing, 1) * 2;

@@ -118,8 +118,8 @@ public class CalendarEventQueueTests
     }
 
     /// <summary>
-    /// The geometry follows the spacing of the events: 16 ps buckets for ~34 ps spacing (1 000 timers, delays
-    /// 1-66.5 ns), 16 ns buckets when the same timers are 1 000 times slower, 1 ps buckets and the largest wheel for
+    /// The geometry follows the spacing of the events: 8 ps buckets for ~34 ps spacing (1 000 timers, delays
+    /// 1-66.5 ns), 8 ns buckets when the same timers are 1 000 times slower, 1 ps buckets and the largest wheel for
     /// 100 000 timers.
     /// </summary>
     [Test]
@@ -145,12 +145,12 @@ public class CalendarEventQueueTests
         }
         for (int i = 0; i < 1000; i++) queue.Push(new EventEntry(Delay(1), 0, seq++, i));
         Hold(20_000, 1);
-        // Spacing 33.8 ps: width 16 ps; window 2 x 1 000 x 33 ps / 16 ps = 4 125 buckets, within a factor of 4 of the
-        // initial 4 096, so the initial geometry is kept.
-        Assert.That((queue.Shift, queue.WheelBits, queue.Rebuilds), Is.EqualTo((4, 12, 0)));
+        // Spacing 33.8 ps: width 8 ps; window 2 x 1 000 x 33 ps / 8 ps = 8 250 buckets -> 2^14: the initial geometry.
+        Assert.That((queue.Shift, queue.WheelBits, queue.Rebuilds), Is.EqualTo((3, 14, 0)));
         Hold(40_000, 1_000);
-        // Spacing 33.8 ns: width 16 ns (2^14 ps); window 2 x 1 000 x 33.8 ns / 16.4 ns = 4 122 buckets -> 2^13.
-        Assert.That((queue.Shift, queue.WheelBits), Is.EqualTo((14, 13)));
+        // Spacing 33.8 ns: width 8 ns (2^13 ps); window 2 x 1 000 x 33.8 ns / 8.2 ns = 8 244 buckets -> 2^14.
+        Assert.That((queue.Shift, queue.WheelBits), Is.EqualTo((13, 14)));
+        Assert.That(queue.Rebuilds, Is.GreaterThanOrEqualTo(1));
         for (int i = 0; i < 99_000; i++) queue.Push(new EventEntry(queue.Root.Time + Delay(1), 0, seq++, 1000 + i));
         Hold(400_000, 1);
         // Spacing 0.3 ps: 1 ps buckets; window 2 x 100 000 buckets, clamped to the largest wheel.
