@@ -47,7 +47,8 @@ public class ScenarioMachineTests
     [Test]
     public void OneReadThroughATlbMissThenATlbHitTakesExactlyTheHandComputedTime()
     {
-        // One DMA engine, DMA domain with 4 KiB pages, queue depth 1, the same 4 KiB page read three times: the first
+        // One DMA engine assigned through VFIO (buffer mapped once with 4 KiB pages at IOVA 0x1_0000_0000), queue
+        // depth 1, the same 4 KiB page read three times: the first
         // read misses everything (config cache, TLB, walk cache), the others hit the TLB. Defaults: Gen4 x4
         // (1024/130 B/ns = 126.953125 ps/B, 150 ns propagation, MPS 256, MRRS 512), SMMU at 1 GHz (config cache 3,
         // TLB 3, walk start 1, walk-cache probe 4, fetch issue 1 + process 1 cycles), DRAM 80 ns + 25.6 B/ns.
@@ -68,7 +69,7 @@ public class ScenarioMachineTests
         // + 240 000 + 710 625 = 2 860 625, i.e. 1 131 000 ps after issue.
         Scenario s = OneEngine(queueDepth: 1) with
         {
-            Domains = new[] { new DomainSpec("dma0", DomainKind.DmaStrict, 4096, 0x1_0000_0000) },
+            Domains = new[] { new DomainSpec("dma0", DomainKind.Vfio, 4096, 0x1_0000_0000) },
             Workloads = new[] { new WorkloadSpec { Name = "seq", Device = "dma0", Pattern = AccessPattern.Sequential, TransferSize = 4096, WorkingSet = 4096, QueueDepth = 1 } },
             Run = new RunSpec { DurationPs = 0, Transactions = 3, SampleIntervalPs = 1_000_000_000 },
         };
@@ -166,5 +167,49 @@ public class ScenarioMachineTests
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.That(m.Transactions - tx, Is.GreaterThan(10_000));
         Assert.That(allocated, Is.LessThan(1024), $"{allocated} bytes over {m.Transactions - tx} transactions");
+    }
+
+    [Test]
+    public void TlbReachPairShowsTheHitRateAndThroughputOfLargerMappings()
+    {
+        RunSpec run = new() { DurationPs = 200_000_000, SampleIntervalPs = 10_000_000 };
+        RunResults small = MachineBuilder.Build(Example("tlb-reach-4k.json") with { Run = run }).Run();
+        RunResults large = MachineBuilder.Build(Example("tlb-reach-2m.json") with { Run = run }).Run();
+        // 2048 entries x 4 KiB = 8 MiB of reach over a 256 MiB working set: about 3 % of random reads hit.
+        Assert.That(small.Translation.TlbHitRate, Is.LessThan(0.08));
+        // 2 MiB blocks: 128 blocks cover the working set; after the first touch of each, everything hits.
+        Assert.That(large.Translation.TlbHitRate, Is.GreaterThan(0.9));
+        Assert.That(large.Translation.Walks, Is.LessThan(200));
+        double gSmall = small.Devices[0].GigabytesPerSecond(small.SimulatedPs), gLarge = large.Devices[0].GigabytesPerSecond(large.SimulatedPs);
+        Assert.That(gLarge, Is.GreaterThan(1.1 * gSmall), $"4 KiB {gSmall:F2} GB/s, 2 MiB {gLarge:F2} GB/s");
+    }
+
+    [Test]
+    public void DefaultScenarioDeliversItsInterruptsThroughTheIts()
+    {
+        RunResults r = MachineBuilder.Build(BuiltInScenarios.PassthroughIts with { Run = new RunSpec { DurationPs = 100_000_000, SampleIntervalPs = 10_000_000 } }).Run();
+        Assert.That(r.Faults, Is.Empty);
+        InterruptResults irq = r.Interrupts.Single();
+        // One I/O queue: its vector is MSI-X 1 = EventID 1 = the device's second LPI (8192 + 1).
+        Assert.That(irq.Intid, Is.EqualTo(8193u));
+        Assert.That(irq.Count, Is.InRange(r.Devices[0].Operations - 1, r.Devices[0].Operations));
+        Assert.That(r.Translation.TlbHitRate, Is.GreaterThan(0.5)); // SQEs, CQEs and the doorbell page hit
+    }
+
+    [Test]
+    public void StrictDmaDomainsInvalidateEveryUnmapAndLazyOnesBatchThem()
+    {
+        // Each I/O's buffer is dma_map'ed at submission and dma_unmap'ed at completion (Linux DMA API): a strict
+        // domain sends a TLBI (+ CMD_SYNC) per unmap, a lazy (flush-queue) domain one TLBI per 255 unmaps.
+        Scenario s = OneEngine(queueDepth: 4) with { Run = new RunSpec { DurationPs = 500_000_000, SampleIntervalPs = 10_000_000 } };
+        RunResults strict = MachineBuilder.Build(s with { Domains = new[] { new DomainSpec("dma0", DomainKind.DmaStrict) } }).Run();
+        RunResults lazy = MachineBuilder.Build(s with { Domains = new[] { new DomainSpec("dma0", DomainKind.DmaLazy) } }).Run();
+        long ops = strict.Devices[0].Operations;
+        Assert.That(ops, Is.GreaterThan(300));
+        Assert.That(strict.Translation.Invalidations, Is.EqualTo(ops));
+        // The ring holds 255 IOVAs: the 256th unmap flushes it first (queue_iova), and so on.
+        Assert.That(lazy.Translation.Invalidations, Is.EqualTo((lazy.Devices[0].Operations - 1) / 255));
+        Assert.That(lazy.Translation.Invalidations, Is.GreaterThan(0));
+        Assert.That(strict.Devices[0].Errors + lazy.Devices[0].Errors, Is.Zero);
     }
 }

@@ -107,6 +107,8 @@ public sealed class ItsDriver
         if (_propPa == 0) return Errno.ENOMEM;
         _pages.Memory.Fill(_propPa, propSize, LpiPropDefault);
 
+        // its_reset_one (6.1.y): every GITS_BASER marked invalid before anything is reprogrammed.
+        for (int i = 0; i < 8; i++) W64(_base + GitsBaser + (ulong)i * 8, 0);
         var e = AllocTables();
         if (e != Errno.None) return e;
 
@@ -139,39 +141,12 @@ public sealed class ItsDriver
             ulong rd = RdBase(cpu);
             ulong target = pta ? rd : (R64(rd + GicrTyper) >> 8 & 0xffff) << 16;
             _collectionTarget[cpu] = target;
-            Send(ItsCommand.Mapc((ushort)cpu, target >> 16, true), syncTarget: target);
-            Send(ItsCommand.Invall((ushort)cpu), syncTarget: target);
+            e = Send(ItsCommand.Mapc((ushort)cpu, target >> 16, true), syncTarget: target);
+            if (e == Errno.None) e = Send(ItsCommand.Invall((ushort)cpu), syncTarget: target);
+            if (e != Errno.None) return e;
         }
         _ready = true;
         return Errno.None;
-    }
-
-    /// <summary>
-    /// its_alloc_device_table / its_alloc_table_entry: with an indirect device table, the level-2 page holding
-    /// <paramref name="deviceId"/>'s DTE is allocated (zeroed) and its level-1 entry written (PA | Valid) before MAPD.
-    /// False when the ID is beyond the level-1 table or memory runs out. (Added by the run helper.)
-    /// </summary>
-    private bool AllocDeviceTableEntry(uint deviceId)
-    {
-        for (int i = 0; i < 8; i++)
-        {
-            ulong baser = R64(_base + GitsBaser + (ulong)i * 8);
-            if ((baser >> 56 & 7) != 1) continue; // GITS_BASER_TYPE_DEVICE
-            if ((baser & BaserIndirect) == 0 || (baser & BaserValid) == 0) return true;
-            ulong psz = (baser >> 8 & 3) switch { 0 => 0x1000UL, 1 => 0x4000UL, _ => 0x1_0000UL };
-            ulong esz = (baser >> 48 & 0x1f) + 1;
-            ulong l1Base = baser & 0x0000_ffff_ffff_f000UL & ~(psz - 1);
-            ulong idx = deviceId / (psz / esz);
-            if (idx >= ((baser & 0xff) + 1) * psz / 8) return false;
-            ulong entry = l1Base + idx * 8;
-            if ((_pages.Memory.Read64(entry) & BaserValid) != 0) return true;
-            ulong l2 = _pages.Alloc(psz);
-            if (l2 == 0) return false;
-            _pages.Memory.Fill(l2, psz, 0);
-            _pages.Memory.Write64(entry, l2 | BaserValid);
-            return true;
-        }
-        return true;
     }
 
     private static ulong Align64K(ulong v) => (v + 0xffff) & ~0xffffUL;
@@ -218,8 +193,35 @@ public sealed class ItsDriver
                 indirect = ParseIndirect(reg, psz, ref order, (int)(_typer >> 13 & 0x1f) + 1);
             var e = SetupBaser(reg, psz, order, indirect, ref cache, ref shr);
             if (e != Errno.None) return e;
+            if (type == 1)
+            {
+                ulong v = R64(reg);
+                _devTable = (v & 0x0000_ffff_ffff_f000UL, psz, (int)(v >> 48 & 0x1f) + 1, indirect, (ulong)_pages.PageSize << order);
+            }
         }
         return Errno.None;
+    }
+
+    private (ulong Pa, int Psz, int Esz, bool Indirect, ulong Bytes) _devTable;
+
+    /// <summary>
+    /// its_alloc_table_entry for the device table: the ID must fit; with an indirect table the level-2 page of
+    /// the ID is allocated and its level-1 entry written (Valid | PA) when absent.
+    /// </summary>
+    private bool AllocDeviceTableEntry(uint id)
+    {
+        var t = _devTable;
+        if (t.Pa == 0) return false;
+        if (!t.Indirect) return (ulong)id < t.Bytes / (ulong)t.Esz;
+        ulong perPage = (ulong)(t.Psz / t.Esz);
+        ulong idx = id / perPage;
+        if (idx >= t.Bytes / 8) return false;
+        ulong l1 = t.Pa + idx * 8;
+        if (_pages.Memory.Read64(l1) != 0) return true;
+        ulong page = _pages.Alloc((ulong)t.Psz);
+        if (page == 0) return false;
+        _pages.Memory.Write64(l1, page | BaserValid);
+        return true;
     }
 
     private bool ParseIndirect(ulong reg, int psz, ref int order, int ids)
@@ -376,11 +378,7 @@ public sealed class ItsDriver
             Log($"ITS: Reusing ITT for devID {deviceId:x}");
             return existing;
         }
-        if (!AllocDeviceTableEntry(deviceId))
-        {
-            Log($"ITS: failed to allocate the device table entry of devID {deviceId:x}");
-            return null;
-        }
+        if (!AllocDeviceTableEntry(deviceId)) return null;
         nvec = (int)BitOperations.RoundUpToPowerOf2((uint)nvec);
         int nrItes = Math.Max(2, nvec);
         int iteSize = (int)(_typer >> 4 & 0xf) + 1;
@@ -397,11 +395,19 @@ public sealed class ItsDriver
             return null;
         }
         var dev = new ItsDevice(deviceId, nrItes, (itt + 255) & ~255UL, sz, lpiBase, nrLpis);
-        _devices[deviceId] = dev;
         // its_send_mapd: no SYNC (MAPD names no collection).
-        Send(ItsCommand.Mapd(deviceId, dev.MapdSize, dev.IttAddress, true), syncTarget: null);
+        if (Send(ItsCommand.Mapd(deviceId, dev.MapdSize, dev.IttAddress, true), syncTarget: null) != Errno.None)
+        {
+            FreeLpiRange(lpiBase, nrLpis);
+            _pages.Free(itt, sz);
+            return null;
+        }
+        _devices[deviceId] = dev;
         return dev;
     }
+
+    /// <summary>its_pci_msi_prepare for a host device: its msi-map DeviceID (see <see cref="Prepare(uint, int)"/>).</summary>
+    public ItsDevice? Prepare(HostDevice device, int nvec) => Prepare(device.MsiDeviceId, nvec);
 
     /// <summary>
     /// its_irq_domain_alloc + activate for <paramref name="count"/> vectors: an EventID each, LPI = base +
@@ -426,8 +432,9 @@ public sealed class ItsDriver
             _cpuLoad[cpu]++;
             device.SetCpu((uint)ev, cpu);
             uint lpi = device.LpiBase + (uint)ev;
-            Send(ItsCommand.Mapti(device.DeviceId, (uint)ev, lpi, (ushort)cpu), _collectionTarget[cpu]);
             list.Add(new MsiVector((uint)ev, lpi, msg));
+            err = Send(ItsCommand.Mapti(device.DeviceId, (uint)ev, lpi, (ushort)cpu), _collectionTarget[cpu]);
+            if (err != Errno.None) return err; // the vector stays allocated, as an activation failure leaves it
         }
         return Errno.None;
     }

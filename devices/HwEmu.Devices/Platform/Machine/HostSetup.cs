@@ -49,6 +49,7 @@ public sealed class HostSetup
     private ulong _nextVaddr = 0x10_0000_0000;
     private readonly Dictionary<object, ulong> _iovaCursor = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<IommuGroup, IommuDomain> _groupDomains = [];
+    private readonly List<(ulong Vaddr, ulong Size, ulong Granule)> _userRegions = [];
 
     private HostSetup(MachineHardware hw, HostSetupOptions options, IRunObserver? observer)
     {
@@ -129,6 +130,7 @@ public sealed class HostSetup
 
         ulong dataBase, ringBase;
         IommuDomain? iommuDomain = null;
+        IStreamingDmaMapper? streaming = null;
         if (dev is null)
         {
             // Not behind the SMMU (no iommu-map entry): physical addresses.
@@ -157,17 +159,26 @@ public sealed class HostSetup
             // One container is one IOVA space: devices after the first get the next free IOVA.
             dataBase = NextIova(_container, domain.IovaBase, dataSize + ringSize, page);
             ringBase = AlignUp(dataBase + dataSize, page);
-            VfioMap(dataBase, dataSize, d);
-            if (ringSize > 0) VfioMap(ringBase, ringSize, d);
+            VfioMap(dataBase, dataSize, page, d);
+            if (ringSize > 0) VfioMap(ringBase, ringSize, 4096, d);
             iommuDomain = _container.DomainOf(dev.Group);
         }
         else
         {
+            // Kernel DMA domain: rings are coherent allocations (dma_alloc_coherent: kernel pages, mapped once); data
+            // buffers are mapped per I/O by the driver through the DMA API (see IStreamingDmaMapper).
             iommuDomain = GroupDomain(dev, domain.Kind == DomainKind.DmaLazy ? IommuDomainType.DmaFq : IommuDomainType.Dma);
-            dataBase = NextIova(iommuDomain, domain.IovaBase, dataSize + ringSize, page);
-            ringBase = AlignUp(dataBase + dataSize, page);
-            DomainMap(iommuDomain, dataBase, dataSize, page, d);
-            if (ringSize > 0) DomainMap(iommuDomain, ringBase, ringSize, 4096, d);
+            ArmSmmuDomain a = SmmuDriver.DriverDomain(iommuDomain) ?? throw new HostSetupException($"{d.Endpoint.Bdf}: not an arm-smmu-v3 domain", Errno.EINVAL);
+            dataBase = 0;
+            ringBase = 0;
+            if (ringSize > 0)
+            {
+                ulong ringPa = Allocator.Alloc(ringSize);
+                if (ringPa == 0) throw new HostSetupException($"dma_alloc_coherent of 0x{ringSize:x} bytes for {d.Endpoint.Bdf} failed", Errno.ENOMEM);
+                Errno err = a.DmaMap(ringPa, ringSize, IommuProt.Read | IommuProt.Write, out ringBase, dev.Function.DmaMaskBits);
+                if (err != Errno.None) throw new HostSetupException($"dma_map of the rings of {d.Endpoint.Bdf} failed with -{err}", err);
+            }
+            streaming = new DmaApiMapper(this, a, dev.Function.DmaMaskBits);
         }
 
         var vectors = new List<(ulong, uint)>();
@@ -205,6 +216,7 @@ public sealed class HostSetup
             RingSize = ringSize,
             PageSize = page,
             Vectors = vectors,
+            Streaming = streaming,
         };
     }
 
@@ -245,6 +257,56 @@ public sealed class HostSetup
         return start;
     }
 
+    /// <summary>
+    /// Reports what the host software left in the kernel's page pool (stream table, CDs, page tables, queues, ITS
+    /// tables, ITTs, LPI tables) as one memory write per populated 4 KiB page, tagged with the structure it belongs
+    /// to where the drivers expose it (page-table pages and the rest are Other), so a replay can rebuild the
+    /// set-up from the trace alone: the register writes recorded during set-up plus these pages.
+    /// </summary>
+    internal void ReportMemory(IRunObserver observer)
+    {
+        var kinds = new Dictionary<ulong, HostStructure>();
+        void Tag(ulong pa, ulong size, HostStructure s)
+        {
+            if (pa == 0) return;
+            for (ulong p = pa & ~0xfffUL; p < pa + Math.Max(size, 1); p += 4096) kinds[p] = s;
+        }
+        Tag(SmmuDriver.StreamTableBase, 4096, HostStructure.StreamTable);
+        Tag(SmmuDriver.CommandQueueBase, 16UL << SmmuDriver.CmdqShift, HostStructure.SmmuCommandQueue);
+        Tag(SmmuDriver.EventQueueBase, 32UL << SmmuDriver.EvtqShift, HostStructure.SmmuEventQueue);
+        if (ItsDriver is { } its)
+        {
+            Tag(its.PropTable, 1UL << its.LpiIdBits, HostStructure.LpiConfigurationTable);
+            foreach (ulong pend in its.PendingTables) Tag(pend, 0x1_0000, HostStructure.LpiPendingTable);
+            Tag(its.CommandQueue, 0x1_0000, HostStructure.ItsCommandQueue);
+            foreach (ItsDevice d in its.Devices.Values) Tag(d.IttAddress, (ulong)d.NrItes * 8, HostStructure.Itt);
+            if (_hw.Its is { } model)
+            {
+                Tag(model.DeviceTable.Base, (ulong)model.DeviceTable.PageSize, HostStructure.ItsDeviceTable);
+                Tag(model.CollectionTable.Base, (ulong)model.CollectionTable.PageSize, HostStructure.ItsCollectionTable);
+            }
+        }
+        foreach (HostDevice dev in Host.Devices)
+            foreach (uint sid in dev.StreamIds) Tag(SmmuDriver.SteAddress(sid), 64, HostStructure.StreamTable);
+        foreach (IommuDomain d in _groupDomains.Values) TagDomain(d);
+        if (_container is not null) foreach (var (d, _) in _container.Domains) TagDomain(d);
+
+        void TagDomain(IommuDomain d)
+        {
+            if (d.Ops is ArmSmmuDomain a && a.CdTable != 0) Tag(a.CdTable, 64, HostStructure.ContextDescriptor);
+        }
+
+        ulong poolStart = _hw.Scenario.Platform.Memory.Base + _bufferPoolSize;
+        ulong poolEnd = _hw.Scenario.Platform.Memory.Base + _hw.Scenario.Platform.Memory.Size;
+        foreach (ulong page in _hw.Memory.PopulatedPages())
+        {
+            ulong pa = page << 12;
+            if (pa < poolStart || pa >= poolEnd) continue;
+            ReadOnlySpan<byte> bytes = _hw.Memory.PageSpan(pa);
+            observer.OnHostMemoryWrite(0, pa, bytes, kinds.GetValueOrDefault(pa, HostStructure.Other));
+        }
+    }
+
     /// <summary>Writes the MSI-X table of <paramref name="model"/> through its MMIO interface and enables it.</summary>
     internal void ProgramMsix(EndpointModel model)
     {
@@ -270,10 +332,11 @@ public sealed class HostSetup
         msix.Write(offset, 4, value, BusAttributes.Cpu);
     }
 
-    private void VfioMap(ulong iova, ulong size, EndpointModelFactory d)
+    private void VfioMap(ulong iova, ulong size, ulong granule, EndpointModelFactory d)
     {
         ulong vaddr = _nextVaddr;
         _nextVaddr = AlignUp(_nextVaddr + size, 1UL << 30);
+        _userRegions.Add((vaddr, size, granule));
         Errno err = _container!.MapDma(VfioDmaMap.ReadWrite(vaddr, iova, size));
         if (err != Errno.None) throw new HostSetupException($"VFIO_IOMMU_MAP_DMA of 0x{size:x} bytes at IOVA 0x{iova:x} for {d.Endpoint.Bdf} failed with -{err}", err);
     }
@@ -322,16 +385,45 @@ public sealed class HostSetup
 
     private static ulong AlignUp(ulong v, ulong a) => (v + a - 1) / a * a;
 
-    /// <summary>The VFIO user's memory: virtual addresses backed by the buffer pool, repeated.</summary>
+    /// <summary>TLB invalidation commands the SMMU driver issued since set-up ended.</summary>
+    public long TlbInvalidations { get; private set; }
+
+    /// <summary>Starts counting the driver's TLBI commands (the run's invalidations).</summary>
+    internal void CountInvalidations() => SmmuDriver.CommandIssued += c =>
+    {
+        if ((byte)c.Opcode is >= 0x10 and <= 0x2f) TlbInvalidations++;
+    };
+
+    /// <summary>dma_map_page / dma_unmap_page on the device's DMA domain; buffer pages come from the buffer pool.</summary>
+    private sealed class DmaApiMapper(HostSetup owner, ArmSmmuDomain domain, int dmaMaskBits) : IStreamingDmaMapper
+    {
+        public bool TryMap(ulong bufferOffset, int size, bool deviceWrites, out ulong deviceAddress) =>
+            domain.DmaMap(owner.BufferPa(bufferOffset, 4096), (ulong)size, deviceWrites ? IommuProt.Write : IommuProt.Read,
+                out deviceAddress, dmaMaskBits) == Errno.None;
+
+        public void Unmap(ulong deviceAddress, int size) => domain.DmaUnmap(deviceAddress, (ulong)size);
+    }
+
+    /// <summary>
+    /// The VFIO user's memory: each mapped buffer is backed by the buffer pool in physically contiguous chunks of the
+    /// domain's page size (4 KiB: ordinary pages; 2 MiB: hugepages...), consecutive chunks never adjacent, so VFIO's
+    /// contiguity scan maps exactly that page size, as for a process with that backing.
+    /// </summary>
     private sealed class PoolUserMemory(HostSetup owner) : IVfioUserMemory
     {
         public bool TryTranslate(ulong vaddr, out ulong pa)
         {
-            ulong page = 1UL << 30;
-            ulong off = vaddr & (page - 1);
-            // Large mappings stay physically contiguous within each 1 GiB of the user range.
-            pa = owner.BufferPa(off, 4096);
-            return true;
+            foreach ((ulong start, ulong size, ulong granule) in owner._userRegions)
+            {
+                if (vaddr < start || vaddr - start >= size) continue;
+                ulong off = vaddr - start;
+                ulong chunk = off / granule;
+                // Stride 3: chunk k sits 3 chunks after chunk k-1 in the pool (mod the pool size).
+                pa = owner.BufferPa(chunk * 3 * granule + off % granule, granule);
+                return true;
+            }
+            pa = 0;
+            return false;
         }
     }
 }
