@@ -1,33 +1,5 @@
 namespace HwEmu.Campaigns;
 
-/// <summary>Count, share and 95% Wilson interval of one outcome.</summary>
-/// <param name="Outcome">The outcome.</param>
-/// <param name="Count">Runs.</param>
-/// <param name="Percent">Share of the entry's runs, %.</param>
-/// <param name="CiLowPercent">Lower 95% bound, %.</param>
-/// <param name="CiHighPercent">Upper 95% bound, %.</param>
-public sealed record OutcomeShare(Outcome Outcome, int Count, double Percent, double CiLowPercent, double CiHighPercent);
-
-/// <summary>Detection-latency distribution of one entry, nanoseconds.</summary>
-/// <param name="Count">Detected runs.</param>
-/// <param name="MinNs">Minimum.</param>
-/// <param name="P50Ns">Median.</param>
-/// <param name="P90Ns">90th percentile.</param>
-/// <param name="P99Ns">99th percentile.</param>
-/// <param name="MaxNs">Maximum.</param>
-/// <param name="MeanNs">Mean.</param>
-/// <param name="Buckets">Histogram: (upper bound ns, runs) for power-of-two buckets; bucket 0 holds 0 ns.</param>
-public sealed record LatencySummary(int Count, double MinNs, double P50Ns, double P90Ns, double P99Ns, double MaxNs, double MeanNs, IReadOnlyList<(double UpperNs, int Count)> Buckets);
-
-/// <summary>Statistics of one fault entry.</summary>
-/// <param name="Fault">Entry.</param>
-/// <param name="Runs">Runs.</param>
-/// <param name="Activated">Runs where the fault was actually applied.</param>
-/// <param name="Outcomes">Per outcome, in <see cref="Outcomes.All"/> order.</param>
-/// <param name="Latency">Detection latency.</param>
-/// <param name="Examples">Up to 10 non-masked, non-detected runs (plan and what differed) for reproduction.</param>
-public sealed record FaultReport(FaultInfo Fault, int Runs, int Activated, IReadOnlyList<OutcomeShare> Outcomes, LatencySummary Latency, IReadOnlyList<string> Examples);
-
 /// <summary>The campaign report: per fault entry, outcome counts with 95% intervals and detection latency.</summary>
 public sealed record CampaignReport
 {

@@ -1,23 +1,5 @@
 namespace HwEmu.Campaigns;
 
-/// <summary>MSI controller behind the SMMU.</summary>
-public enum MsiKind
-{
-    /// <summary>GICv3 ITS: the DeviceID side-band selects the device's ITT.</summary>
-    Its,
-    /// <summary>GICv2m frame: MSI_SETSPI_NS raises whatever SPI is written, from any writer.</summary>
-    Gicv2m,
-}
-
-/// <summary>How the host invalidates the SMMU TLB on unmap (Linux iommu.strict).</summary>
-public enum InvalidationMode
-{
-    /// <summary>iommu.strict=1: TLBI_NH_VA + CMD_SYNC on every unmap before the IOVA is freed.</summary>
-    Strict,
-    /// <summary>iommu.strict=0: unmaps queue in a flush queue; one TLBI_NH_ASID + CMD_SYNC per batch, then IOVAs are freed.</summary>
-    Lazy,
-}
-
 /// <summary>
 /// The passthrough machine a campaign runs on: SMMUv3 + GICv3 ITS or GICv2m + N assigned PCIe functions doing a
 /// map / DMA read / DMA write / MSI / unmap cycle, programmed by a Linux-like host (docs/fault-injection.md).

@@ -1,54 +1,5 @@
 namespace HwEmu.Campaigns;
 
-/// <summary>How a device access ended.</summary>
-public enum DmaStatus : byte
-{
-    /// <summary>Reached its target.</summary>
-    Ok,
-    /// <summary>The SMMU aborted it (translation or configuration fault).</summary>
-    SmmuAbort,
-    /// <summary>The completer returned UR / CA, or the write hit no target (decode error).</summary>
-    CompletionError,
-    /// <summary>The read completed with poisoned data.</summary>
-    Poisoned,
-    /// <summary>Not issued (the device gave up after an earlier error).</summary>
-    NotIssued,
-}
-
-/// <summary>
-/// One device access as the outcome classifier sees it: who, which IOVA, where it landed, which data, how it ended.
-/// <see cref="Seq"/> numbers the accesses of a step (0 descriptor read, 1 result write, 2.. extra accesses).
-/// </summary>
-public readonly record struct DmaObservation(int Step, int Device, int Seq, bool Write, ulong Iova, ulong Pa, ulong DataHash, DmaStatus Status, ulong TimePs);
-
-/// <summary>
-/// One interrupt delivered to a CPU: the INTID, the CPU, the device whose write caused it (<see cref="Writer"/>) and
-/// the device that owns that vector (<see cref="Owner"/>, -1 for none).
-/// </summary>
-public readonly record struct InterruptObservation(int Step, int Writer, uint IntId, int Cpu, int Owner, ulong TimePs);
-
-/// <summary>What detected an error.</summary>
-public enum DetectionKind : byte
-{
-    /// <summary>An SMMU event record (code = event type).</summary>
-    SmmuEvent,
-    /// <summary>An SMMU event was lost to an event-queue overflow.</summary>
-    SmmuEventLost,
-    /// <summary>SMMU GERROR (code = CMDQ error).</summary>
-    SmmuGerror,
-    /// <summary>The ITS dropped an MSI (code = <c>ItsTranslationResult</c>).</summary>
-    ItsDrop,
-    /// <summary>An ITS command error (code = error).</summary>
-    ItsCommandError,
-    /// <summary>PCIe AER: a completion error or poisoned TLP reported (code = status).</summary>
-    PcieAer,
-    /// <summary>The host driver timed out waiting for CMD_SYNC (Linux "CMD_SYNC timeout").</summary>
-    SyncTimeout,
-}
-
-/// <summary>One detection: what and when.</summary>
-public readonly record struct Detection(DetectionKind Kind, uint Code, ulong TimePs);
-
 /// <summary>Everything the classifier compares for one run.</summary>
 public sealed class RunObservation
 {
