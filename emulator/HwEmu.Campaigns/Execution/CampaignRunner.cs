@@ -78,27 +78,29 @@ public sealed class CampaignRunner
     {
         var runs = shard.Runs(_campaign.TotalRuns).ToArray();
         var results = new RunRecord[runs.Length];
-        var channel = Channel.CreateBounded<int>(new BoundedChannelOptions(Math.Max(4, workers * 4)) { SingleWriter = true });
+        // All run indexes are queued before the workers start (they are just ints): no producer has to be scheduled
+        // between runs, so workers never wait for it. Workers are dedicated threads (LongRunning): a run is a long,
+        // CPU-bound piece of work that should not borrow thread-pool threads.
+        var channel = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleWriter = true });
+        for (int i = 0; i < runs.Length; i++) channel.Writer.TryWrite(i);
+        channel.Writer.Complete();
         int done = 0;
         var pool = new Task[Math.Max(1, workers)];
         for (int w = 0; w < pool.Length; w++)
         {
-            pool[w] = Task.Run(async () =>
+            pool[w] = Task.Factory.StartNew(() =>
             {
-                await foreach (int slot in channel.Reader.ReadAllAsync(cancel).ConfigureAwait(false))
+                var reader = channel.Reader;
+                while (!cancel.IsCancellationRequested && reader.TryRead(out int slot))
                 {
                     results[slot] = RunOne(runs[slot]);
                     int n = Interlocked.Increment(ref done);
                     progress?.Invoke(n);
                 }
-            }, cancel);
+            }, cancel, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
-        try
-        {
-            for (int i = 0; i < runs.Length; i++) await channel.Writer.WriteAsync(i, cancel).ConfigureAwait(false);
-        }
-        finally { channel.Writer.Complete(); }
         await Task.WhenAll(pool).ConfigureAwait(false);
+        cancel.ThrowIfCancellationRequested();
         return results;
     }
 
