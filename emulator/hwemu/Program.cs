@@ -53,6 +53,8 @@ public static class Program
         root.Subcommands.Add(BenchCommand.Create(output));
         root.Subcommands.Add(HostCommand.Create(output));
         root.Subcommands.Add(TraceCommand.Create(output));
+        root.Subcommands.Add(ReplayCommand.Create(output));
+        root.Subcommands.Add(ImportCommand.Create(output));
         return root;
     }
 }
