@@ -55,6 +55,7 @@ public static class Program
         root.Subcommands.Add(TraceCommand.Create(output));
         root.Subcommands.Add(ReplayCommand.Create(output));
         root.Subcommands.Add(ImportCommand.Create(output));
+        root.Subcommands.Add(ExportCommand.Create(output));
         return root;
     }
 }

@@ -504,7 +504,7 @@ public sealed class QemuLogImporter
     private void Pte(ulong address, ulong value)
     {
         _stats.Used(_event);
-        _walkReads++;
+        if (_event == "smmu_get_pte") _walkReads++; // the ptw_*_pte lines repeat a value get_pte already traced
         if (_pte.TryGetValue(address, out ulong old) && old == value) return;
         _pte[address] = value;
         BinaryPrimitives.WriteUInt64LittleEndian(_buf, value);
