@@ -669,7 +669,10 @@ public sealed class QemuLogImporter
         foreach (var c in _itsConsumed)
         {
             var k = c.Command;
-            _writer.Append(new Format.ItsCommandRecord(_time, 0, c.Offset, c.Opcode, 0, k.DeviceId, k.EventId, k.Dw0, k.Dw1, k.Dw2, k.Dw3));
+            // DeviceID/EventID operands exist only for the commands that name an interrupt (IHI 0069 §6.3).
+            bool device = c.Opcode is 0x01 or 0x03 or 0x04 or 0x08 or 0x0a or 0x0b or 0x0c or 0x0f;
+            bool evt = device && c.Opcode != 0x08;
+            _writer.Append(new Format.ItsCommandRecord(_time, 0, c.Offset, c.Opcode, 0, device ? k.DeviceId : 0, evt ? k.EventId : 0, k.Dw0, k.Dw1, k.Dw2, k.Dw3));
         }
         _itsConsumed.Clear();
     }
