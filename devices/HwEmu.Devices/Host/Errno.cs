@@ -36,4 +36,7 @@ public enum Errno
     ENXIO = 6,
     /// <summary>Operation not supported.</summary>
     EOPNOTSUPP = 95,
+
+    /// <summary>Connection timed out (a queue that does not drain).</summary>
+    ETIMEDOUT = 110,
 }

@@ -226,12 +226,19 @@ public sealed class HostSystem
     // ------------------------------------------------------------------ domains
 
     /// <summary>
+    /// iommu_domain_alloc() of the IOMMU driver, when one is bound (e.g. <c>ArmSmmuV3Driver.UseFor</c>): paging
+    /// domains then come from the driver and program the SMMU. Null: bare io-pgtable domains (host-side only).
+    /// </summary>
+    public Func<IommuDomainType, IommuDomain?>? DomainFactory { get; set; }
+
+    /// <summary>
     /// A paging domain for this platform's IOMMU backed by io-pgtable tables from <paramref name="allocator"/>
     /// (stage 1, the platform's IAS/OAS and page sizes), with the given type. Null when io-pgtable refuses the
     /// configuration.
     /// </summary>
     public IommuDomain? CreatePagingDomain(IommuDomainType type, PhysicalPageAllocator allocator)
     {
+        if (DomainFactory is { } factory) return factory(type);
         var cfg = new IoPgtableConfig(Platform.PgsizeBitmap, Platform.IommuAddressBits, Platform.IommuOutputBits);
         var table = IoPgtableArm.Alloc(IoPgtableFormat.ArmLpaeS1, cfg, allocator, Platform.KernelVersion);
         if (table is null) return null;

@@ -105,6 +105,8 @@ public sealed class VfioContainer
         var domain = _domainFactory(group);
         if (domain?.Ops is null) return Errno.EIO;
         var ops = domain.Ops;
+        var attachErr = AttachDevices(domain, group); // iommu_attach_group, before the checks as in 6.1
+        if (attachErr != Errno.None) return Fail(domain, attachErr);
         ulong apStart = ops.ApertureStart, apEnd = ops.ApertureEnd;
 
         if (AperConflict(apStart, apEnd)) return Fail(domain, Errno.EINVAL);
@@ -133,6 +135,8 @@ public sealed class VfioContainer
             {
                 // The group joins the existing domain; the new one is freed.
                 FreeDomain(domain);
+                var reErr = AttachDevices(d.Domain, group);
+                if (reErr != Errno.None) return reErr;
                 d.Groups.Add(group);
                 _iovaList = copy;
                 return Errno.None;
@@ -163,6 +167,18 @@ public sealed class VfioContainer
     private static void FreeDomain(IommuDomain domain)
     {
         if (domain.Ops is IoPgtableDomain p) p.Table.Free();
+        else if (domain.Ops is IIommuAttachableDomain a) a.Free();
+    }
+
+    private static Errno AttachDevices(IommuDomain domain, IommuGroup group)
+    {
+        if (domain.Ops is not IIommuAttachableDomain a) return Errno.None;
+        foreach (var dev in group.DeviceList)
+        {
+            var err = a.AttachDevice(dev);
+            if (err != Errno.None) return err;
+        }
+        return Errno.None;
     }
 
     /// <summary>
@@ -176,6 +192,8 @@ public sealed class VfioContainer
         if (d is null) return Errno.ENOENT;
         var copy = new List<VfioIovaRange>(_iovaList);
         d.Groups.Remove(group);
+        if (d.Domain.Ops is IIommuAttachableDomain a)
+            foreach (var dev in group.DeviceList) a.DetachDevice(dev);
         if (d.Groups.Count == 0)
         {
             if (_domains.Count == 1)
