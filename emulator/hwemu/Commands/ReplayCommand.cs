@@ -39,8 +39,8 @@ public static class ReplayCommand
             try
             {
                 script = ReplayScript.Load(f.FullName);
-                var machine = ReplayMachine.Build(script.Header.Platform, overrides);
-                result = ReplayEngine.Run(script, machine, "replay " + f.Name);
+                var machine = ReplayMachine.Build(script.Header, overrides);
+                result = ReplayEngine.Run(script, machine, machine.Name);
             }
             catch (TraceFormatException ex) { throw new BadInputException($"{f.FullName}: {ex.Message}", ex); }
             catch (ReplayException ex) { throw new BadInputException($"{f.FullName}: {ex.Message}", ex); }

@@ -17,7 +17,7 @@ public class CaptureReplayTests
     {
         using var reader = new TraceReader(new MemoryStream(trace));
         var script = ReplayScript.Load(reader);
-        return ReplayEngine.Run(script, ReplayMachine.Build(script.Header.Platform, overrides), "capture");
+        return ReplayEngine.Run(script, ReplayMachine.Build(script.Header, overrides), "capture");
     }
 
     [Test]

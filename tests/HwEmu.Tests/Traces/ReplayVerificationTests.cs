@@ -108,7 +108,7 @@ public class ReplayVerificationTests
         using var reader = new TraceReader(new MemoryStream(cut));
         var script = ReplayScript.Load(reader);
         Assert.That(script.Truncated, Is.True);
-        var r = ReplayEngine.Run(script, ReplayMachine.Build(script.Header.Platform));
+        var r = ReplayEngine.Run(script, ReplayMachine.Build(script.Header));
         Assert.That(r.Truncated, Is.True);
         var info = TraceInfo.Read(new TraceReader(new MemoryStream(cut)));
         Assert.That(r.Translations.Replayed, Is.EqualTo(info.CountsByType[(ushort)TraceRecordType.DmaIssued]).And.InRange(500, 1848));
@@ -122,8 +122,8 @@ public class ReplayVerificationTests
         var ms = new MemoryStream();
         using (new TraceWriter(ms, new TraceHeader { Platform = "juno-r2" }, leaveOpen: true)) { }
         var script = ReplayScript.Load(new TraceReader(new MemoryStream(ms.ToArray())));
-        var ex = Assert.Throws<ReplayException>(() => ReplayMachine.Build(script.Header.Platform));
-        Assert.That(ex!.Message, Is.EqualTo("the trace's platform \"juno-r2\" is not one replay can rebuild (supported: qemu-virt)"));
+        var ex = Assert.Throws<ReplayException>(() => ReplayMachine.Build(script.Header));
+        Assert.That(ex!.Message, Is.EqualTo("the trace's platform \"juno-r2\" is not one replay can rebuild (supported: qemu-virt, or a scenario recorded by hwemu run)"));
         ex = Assert.Throws<ReplayException>(() => ReplayMachine.Build("qemu-virt cpus=0"));
         Assert.That(ex!.Message, Is.EqualTo("platform \"qemu-virt cpus=0\": bad value for cpus: \"0\""));
     }
@@ -149,7 +149,7 @@ public class ReplayVerificationTests
             {
                 using var reader = new TraceReader(new MemoryStream(f));
                 var script = ReplayScript.Load(reader);
-                ReplayEngine.Run(script, ReplayMachine.Build(script.Header.Platform));
+                ReplayEngine.Run(script, ReplayMachine.Build(script.Header));
                 replayed++;
             }
             catch (TraceFormatException)

@@ -4,6 +4,7 @@ using HwEmu.Devices.Platform.Reporting;
 using HwEmu.Devices.Smmu;
 using HwEmu.Emulator.Bus;
 using HwEmu.Traces.Format;
+using HwEmu.Traces.Recording;
 
 namespace HwEmu.Traces.Replay;
 
@@ -22,8 +23,15 @@ public sealed class ReplayEngine : IGicObserver
     private readonly ReplayMachine _machine;
     private readonly RunResults _results;
     private readonly ReplayResult _result;
+    private readonly PriorityQueue<uint, (ulong Time, long Seq)> _dram = new();
+    private readonly Emulator.Kernel.ClockDomain _recordedClock;
     private MsiTranslation _lastMsi;
     private bool _msiSeen;
+    private ulong _msiIssue;
+    private long _dramSeq;
+    // The DMA whose pages are being translated: its first output address, failure and latest completion.
+    private ulong _dmaPa, _dmaDone;
+    private bool _dmaFailed, _dmaFirst = true;
 
     private ReplayEngine(ReplayScript script, ReplayMachine machine, string name)
     {
@@ -31,11 +39,12 @@ public sealed class ReplayEngine : IGicObserver
         _machine = machine;
         _results = new RunResults(name, script.Header.Seed, machine.Smmu.Config.Timing.ClockHz);
         _result = new ReplayResult(_results, machine.Platform) { Truncated = script.Truncated };
+        _recordedClock = new Emulator.Kernel.ClockDomain("recorded", machine.RecordedSmmuClockHz);
     }
 
     /// <summary>Replays <paramref name="script"/> on <paramref name="machine"/> (a fresh machine per replay).</summary>
     /// <param name="script">The loaded trace.</param>
-    /// <param name="machine">The machine, usually <see cref="ReplayMachine.Build"/> of the trace's platform.</param>
+    /// <param name="machine">The machine, usually <see cref="ReplayMachine.Build(TraceHeader, Devices.Platform.PlatformSpec?)"/> of the trace header.</param>
     /// <param name="name">Name printed in the summary.</param>
     public static ReplayResult Run(ReplayScript script, ReplayMachine machine, string name = "replay")
     {
@@ -60,8 +69,10 @@ public sealed class ReplayEngine : IGicObserver
         ulong now = 0;
         foreach (ref readonly ReplayStep s in _script.Steps)
         {
-            if (s.Time < now) _result.TimeReversals++;
-            else now = s.Time;
+            ulong t = s.Kind == StepKind.Dma ? Arrival(in s) : s.Time;
+            if (t < now) _result.TimeReversals++;
+            else now = t;
+            DrainDram(now);
             switch (s.Kind)
             {
                 case StepKind.Memory:
@@ -69,7 +80,7 @@ public sealed class ReplayEngine : IGicObserver
                     _result.MemoryWrites++;
                     break;
                 case StepKind.Register:
-                    m.Its.CurrentTimePs = now;
+                    if (m.Its is { } its) its.CurrentTimePs = now;
                     _result.RegisterWrites++;
                     if (m.Bus.Write(s.Address, s.Size, s.Value, BusAttributes.Cpu) != BusStatus.Ok) _result.RegisterWritesRefused++;
                     break;
@@ -81,7 +92,28 @@ public sealed class ReplayEngine : IGicObserver
                     break;
             }
         }
-        _results.SimulatedPs = now;
+        DrainDram(ulong.MaxValue);
+        // A complete recording of a run covers the scenario's duration even if its last record is earlier.
+        _results.SimulatedPs = !_script.Truncated && m.RunDurationPs > now ? m.RunDurationPs : now;
+    }
+
+    // A translation started on the SMMU clock edge its recorded latency before its recorded completion.
+    private ulong Arrival(in ReplayStep s)
+    {
+        if (s.Latency == 0) return s.Time;
+        ulong cycle = _recordedClock.CycleAt(s.Time);
+        return cycle >= s.Latency ? _recordedClock.EdgeTime(cycle - s.Latency) : 0;
+    }
+
+    // Data accesses of translated DMAs share the DRAM timing model with the SMMU's walks (as in a run), so they
+    // are booked at the DMA's translation completion, in time order with the translations that follow.
+    private void DrainDram(ulong now)
+    {
+        while (_dram.TryPeek(out uint bytes, out var at) && at.Time <= now)
+        {
+            _dram.Dequeue();
+            _machine.Smmu.MemoryTiming.Access(at.Time, (int)Math.Min(bytes, int.MaxValue));
+        }
     }
 
     private void Translate(in ReplayStep s, ulong now)
@@ -89,22 +121,18 @@ public sealed class ReplayEngine : IGicObserver
         var tx = new SmmuTransaction
         {
             StreamId = s.Id, SubstreamId = s.Id2, SubstreamValid = (s.Flags & ReplayScript.FlagSubstream) != 0, Address = s.Address,
-            Size = s.Size, Write = (s.Flags & ReplayScript.FlagWrite) != 0, Privileged = (s.Flags & ReplayScript.FlagPrivileged) != 0,
+            Size = s.Length, Write = (s.Flags & ReplayScript.FlagWrite) != 0, Privileged = (s.Flags & ReplayScript.FlagPrivileged) != 0,
             Instruction = (s.Flags & ReplayScript.FlagInstruction) != 0,
         };
         _machine.Smmu.Translate(tx, now, out TranslationResult r);
         Count(in r, now);
+        TrackDma(in s, in r, tx.Write);
         var counts = _result.Translations;
         counts.Replayed++;
-        if (s.Expect < 0)
-        {
-            counts.Unverified++;
-            return;
-        }
         ref readonly var e = ref _script.Translation(s.Expect);
         bool ok = e.Fault
             ? r.Status is TranslationStatus.Fault or TranslationStatus.Abort && (e.EventType == 0 || (byte)r.Event.Type == e.EventType)
-            : r.Succeeded && r.OutputAddress == e.OutputAddress && ReadWrite(r.Permissions) == (e.Permissions & (AccessPermissions.Read | AccessPermissions.Write));
+            : r.Succeeded && r.OutputAddress == e.OutputAddress && ReadWrite(in r) == (e.Permissions & (AccessPermissions.Read | AccessPermissions.Write));
         if (ok)
         {
             counts.Matched++;
@@ -118,8 +146,29 @@ public sealed class ReplayEngine : IGicObserver
         }
     }
 
-    private static AccessPermissions ReadWrite(SmmuPermissions p) =>
-        ((p & SmmuPermissions.PrivRead) != 0 ? AccessPermissions.Read : 0) | ((p & SmmuPermissions.PrivWrite) != 0 ? AccessPermissions.Write : 0);
+    private void TrackDma(in ReplayStep s, in TranslationResult r, bool write)
+    {
+        if (_dmaFirst)
+        {
+            _dmaPa = r.OutputAddress;
+            _dmaFailed = false;
+            _dmaDone = 0;
+            _dmaFirst = false;
+        }
+        if (!r.Succeeded) _dmaFailed = true;
+        if (r.CompletionTimePs > _dmaDone) _dmaDone = r.CompletionTimePs;
+        if ((s.Flags & ReplayScript.FlagLastPage) == 0) return;
+        _dmaFirst = true;
+        // Doorbell writes and accesses outside RAM never reach DRAM.
+        if (!_dmaFailed && _machine.Bus.IsRam(_dmaPa, Math.Max(1, s.Length)) && !(write && s.Length <= 8 && !_machine.Bus.IsRam(_dmaPa, s.Length)))
+        {
+            _dram.Enqueue(s.Length, (_dmaDone, _dramSeq++));
+        }
+    }
+
+    // The read/write permission in the recorder's terms (HwEmu.Traces.Recording.RunTraceRecorder.Permissions).
+    private static AccessPermissions ReadWrite(in TranslationResult r) =>
+        RunTraceRecorder.Permissions(r.Permissions, r.Status) & (AccessPermissions.Read | AccessPermissions.Write);
 
     private static string Perm(AccessPermissions p) =>
         ((p & AccessPermissions.Read) != 0 ? "r" : "-") + ((p & AccessPermissions.Write) != 0 ? "w" : "-");
@@ -130,7 +179,7 @@ public sealed class ReplayEngine : IGicObserver
 
     private static string Got(in TranslationResult r) => r.Status switch
     {
-        TranslationStatus.Ok or TranslationStatus.Bypass => string.Create(CultureInfo.InvariantCulture, $"PA 0x{r.OutputAddress:x} {Perm(ReadWrite(r.Permissions))}"),
+        TranslationStatus.Ok or TranslationStatus.Bypass => string.Create(CultureInfo.InvariantCulture, $"PA 0x{r.OutputAddress:x} {Perm(ReadWrite(in r))}"),
         TranslationStatus.Abort => "abort",
         _ => "fault " + EventName((byte)r.Event.Type),
     };
@@ -147,10 +196,9 @@ public sealed class ReplayEngine : IGicObserver
 
     private void Count(in TranslationResult r, ulong now)
     {
+        // The same counters and names as a run (ScenarioMachine), so the summaries compare line by line.
         var t = _results.Translation;
         t.Translations++;
-        if (r.ConfigCacheHit) t.ConfigCacheHits++;
-        else if (r.Source != Devices.Smmu.TranslationSource.Gbpa) t.ConfigCacheMisses++;
         switch (r.Source)
         {
             case Devices.Smmu.TranslationSource.Tlb:
@@ -158,32 +206,59 @@ public sealed class ReplayEngine : IGicObserver
                 break;
             case Devices.Smmu.TranslationSource.WalkCache:
                 t.TlbMisses++;
-                t.WalkCacheHits++;
                 t.Walks++;
+                t.WalkCacheHits++;
+                t.WalkReads += r.DescriptorFetches;
                 break;
             case Devices.Smmu.TranslationSource.FullWalk:
                 t.TlbMisses++;
-                t.WalkCacheMisses++;
                 t.Walks++;
+                t.WalkCacheMisses++;
+                t.WalkReads += r.DescriptorFetches;
                 break;
         }
-        t.WalkReads += r.DescriptorFetches;
-        if (r.Status == TranslationStatus.Fault) _results.CountFault(EventName((byte)r.Event.Type));
-        if (r.CompletionTimePs >= now) _results.TranslationLatency.Record(r.CompletionTimePs - now);
+        if (r.Source != Devices.Smmu.TranslationSource.Gbpa)
+        {
+            if (r.ConfigCacheHit) t.ConfigCacheHits++;
+            else t.ConfigCacheMisses++;
+        }
+        if (!r.Succeeded)
+        {
+            _results.CountFault(r.Event.Type != SmmuEventType.None ? EventName((byte)r.Event.Type) : r.Status == TranslationStatus.Abort ? "ABORT" : "FAULT");
+        }
+        _results.TranslationLatency.Record(r.CompletionTimePs > now ? r.CompletionTimePs - now : 0);
     }
 
     private void Msi(in ReplayStep s, ulong now)
     {
         var m = _machine;
-        m.Its.CurrentTimePs = now;
+        if (m.Its is { } its) its.CurrentTimePs = now;
+        if (m.V2m is { } v2m) v2m.CurrentTimePs = now;
         _msiSeen = false;
+        _msiIssue = s.Issue;
+        long delivered0 = _delivered;
         var attrs = new BusAttributes(RequesterId: (ushort)s.Id2, DeviceId: s.Id);
         m.Bus.Write(s.Address, 4, s.Value, attrs);
         var counts = _result.Msis;
         counts.Replayed++;
         ref readonly var e = ref _script.Msi(s.Expect);
-        bool delivered = _msiSeen && !_lastMsi.Dropped;
-        bool ok = delivered == e.Delivered && (!delivered || (_lastMsi.IntId == e.IntId && (uint)_lastMsi.Cpu == e.Cpu));
+        bool delivered;
+        uint intId;
+        int cpu;
+        if (_msiSeen)
+        {
+            delivered = !_lastMsi.Dropped;
+            intId = _lastMsi.IntId;
+            cpu = _lastMsi.Cpu;
+        }
+        else
+        {
+            // GICv2m (no ITS translation): the SPI the distributor delivered, if any.
+            delivered = _delivered > delivered0;
+            intId = _lastDelivery.IntId;
+            cpu = _lastDelivery.Cpu;
+        }
+        bool ok = delivered == e.Delivered && (!delivered || (intId == e.IntId && (uint)cpu == e.Cpu));
         if (ok)
         {
             counts.Matched++;
@@ -192,9 +267,9 @@ public sealed class ReplayEngine : IGicObserver
         counts.Mismatched++;
         if (_result.Mismatches.Count < ReplayResult.MaxListedMismatches)
         {
-            string got = !_msiSeen ? "no ITS translation (doorbell not an ITS)"
-                : _lastMsi.Dropped ? "dropped (" + _lastMsi.Result + ")"
-                : string.Create(CultureInfo.InvariantCulture, $"LPI 0x{_lastMsi.IntId:x} on CPU {_lastMsi.Cpu}");
+            string got = _msiSeen && _lastMsi.Dropped ? "dropped (" + _lastMsi.Result + ")"
+                : !delivered ? "dropped"
+                : string.Create(CultureInfo.InvariantCulture, $"{(_msiSeen ? "LPI" : "INTID")} 0x{intId:x} on CPU {cpu}");
             string expected = e.Delivered ? string.Create(CultureInfo.InvariantCulture, $"LPI 0x{e.IntId:x} on CPU {e.Cpu}") : "dropped";
             _result.AddMismatch(new ReplayMismatch(e.Record >= 0 ? e.Record : s.Record, "msi", string.Create(CultureInfo.InvariantCulture,
                 $"DeviceID 0x{s.Id:x} EventID 0x{s.Value:x}: expected {expected}, got {got}")));
@@ -205,12 +280,31 @@ public sealed class ReplayEngine : IGicObserver
     {
     }
 
+    private long _delivered;
+    private GicDelivery _lastDelivery;
+
     void IGicObserver.OnMsiTranslated(GicV3Its its, in MsiTranslation translation)
     {
         _lastMsi = translation;
         _msiSeen = true;
+        if (translation.Dropped) _results.CountFault("ITS_" + UpperSnake(translation.Result.ToString()));
     }
 
-    void IGicObserver.OnInterruptDelivered(in GicDelivery delivery) =>
-        _results.Interrupt(delivery.IntId, delivery.Cpu).DeliveryLatency.Record(delivery.LatencyPs);
+    void IGicObserver.OnInterruptDelivered(in GicDelivery delivery)
+    {
+        _delivered++;
+        _lastDelivery = delivery;
+        _results.Interrupt(delivery.IntId, delivery.Cpu).DeliveryLatency.Record(delivery.SignalledPs - Math.Min(delivery.SignalledPs, _msiIssue));
+    }
+
+    private static string UpperSnake(string name)
+    {
+        var sb = new System.Text.StringBuilder(name.Length + 8);
+        for (int i = 0; i < name.Length; i++)
+        {
+            if (i > 0 && char.IsUpper(name[i])) sb.Append('_');
+            sb.Append(char.ToUpperInvariant(name[i]));
+        }
+        return sb.ToString();
+    }
 }

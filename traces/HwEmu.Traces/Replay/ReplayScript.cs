@@ -23,6 +23,9 @@ internal struct ReplayStep
     public ulong Value;
     public uint Id;
     public uint Id2;
+    public uint Length;
+    public uint Latency;
+    public ulong Issue;
     public int Expect;
 }
 
@@ -46,15 +49,17 @@ internal struct MsiExpectation
 }
 
 /// <summary>
-/// A trace loaded for replay: the stimulus steps in record order (memory and register writes, DMA translations,
-/// MSI writes) with each DMA and MSI paired to its recorded expectation. DMA pairing is by transaction id
-/// (a Translation or TranslationFault record whose id has no DmaIssued record is its own stimulus); an MSI is paired
-/// with the first later ITS InterruptDelivered record of the same DeviceID and EventID, and without one is expected
+/// A trace loaded for replay: the stimulus steps in record order (memory and register writes, translations, MSI
+/// writes) with each translation and MSI paired to its recorded expectation. Every Translation or TranslationFault
+/// record is one translation to redo (a DMA spanning pages has one per page) at its arrival time — the recorded
+/// completion time less the recorded latency — with the direction, attributes and size of the DmaIssued record of
+/// the same transaction (a read of 4 bytes when there is none). An MSI is paired with the first later
+/// InterruptDelivered record of the same DeviceID and EventID (ITS) or INTID (GICv2m), and without one is expected
 /// to be dropped. Loaded once and read-only afterwards, so several replays (platform sweeps) may share it.
 /// </summary>
 public sealed class ReplayScript
 {
-    internal const byte FlagWrite = 1, FlagPrivileged = 2, FlagInstruction = 4, FlagSubstream = 8;
+    internal const byte FlagWrite = 1, FlagPrivileged = 2, FlagInstruction = 4, FlagSubstream = 8, FlagLastPage = 16;
 
     private ReplayStep[] _steps = new ReplayStep[1024];
     private TranslationExpectation[] _translations = new TranslationExpectation[256];
@@ -93,9 +98,13 @@ public sealed class ReplayScript
     /// <summary>Loads every record of <paramref name="reader"/>.</summary>
     public static ReplayScript Load(TraceReader reader)
     {
+        ArgumentNullException.ThrowIfNull(reader);
         var s = new ReplayScript(reader.Header);
-        var dma = new Dictionary<ulong, int>();
+        var dma = new Dictionary<ulong, (byte Flags, uint Size, ulong Time)>();
         var msi = new Dictionary<(uint, uint), int>();
+        var doorbellIssues = new Dictionary<ulong, Queue<ulong>>();
+        ulong lastTxn = ulong.MaxValue;
+        int lastStep = -1;
         while (reader.TryReadNext(out TraceRecord rec))
         {
             switch (rec.Type)
@@ -107,34 +116,33 @@ public sealed class ReplayScript
                     s.Add(new ReplayStep { Kind = StepKind.Register, Record = rec.Index, Time = r.Time, Address = r.Address, Value = r.Value, Size = r.Size, Expect = -1 });
                     break;
                 case TraceRecordType.DmaIssued when rec.TryRead(out DmaIssuedRecord d):
-                    dma[d.TransactionId] = s.StepCount;
-                    s.Add(new ReplayStep
-                    {
-                        Kind = StepKind.Dma, Record = rec.Index, Time = d.Time, Address = d.Address, Id = d.StreamId, Id2 = d.SubstreamId,
-                        Size = (byte)Math.Min(d.Size, 255u), Expect = -1,
-                        Flags = (byte)((d.Direction == DmaDirection.Write ? FlagWrite : 0) |
-                                       ((d.Attributes & DmaAttributes.Privileged) != 0 ? FlagPrivileged : 0) |
-                                       ((d.Attributes & DmaAttributes.Instruction) != 0 ? FlagInstruction : 0) |
-                                       (d.SubstreamValid ? FlagSubstream : 0)),
-                    });
+                    dma[d.TransactionId] = ((byte)((d.Direction == DmaDirection.Write ? FlagWrite : 0) |
+                        ((d.Attributes & DmaAttributes.Privileged) != 0 ? FlagPrivileged : 0) |
+                        ((d.Attributes & DmaAttributes.Instruction) != 0 ? FlagInstruction : 0)), d.Size, d.Time);
+                    s.DmaIssued++;
                     break;
                 case TraceRecordType.Translation when rec.TryRead(out TranslationRecord t):
-                    s.Expect(dma, t.TransactionId, rec.Index, t.Time, t.StreamId, t.SubstreamId, t.SubstreamValid, t.InputAddress,
+                    s.AddTranslation(dma, doorbellIssues, ref lastTxn, ref lastStep, rec.Index, t.Time, t.LatencyCycles, t.TransactionId, t.StreamId, t.SubstreamId, t.SubstreamValid, t.InputAddress,
                         new TranslationExpectation { Record = rec.Index, OutputAddress = t.OutputAddress, Permissions = t.Permissions });
                     break;
                 case TraceRecordType.TranslationFault when rec.TryRead(out TranslationFaultRecord f):
-                    s.Expect(dma, f.TransactionId, rec.Index, f.Time, f.StreamId, f.SubstreamId, f.SubstreamValid, f.InputAddress,
+                    s.AddTranslation(dma, doorbellIssues, ref lastTxn, ref lastStep, rec.Index, f.Time, f.LatencyCycles, f.TransactionId, f.StreamId, f.SubstreamId, f.SubstreamValid, f.InputAddress,
                         new TranslationExpectation { Record = rec.Index, Fault = true, EventType = f.EventType });
                     break;
                 case TraceRecordType.MsiWrite when rec.TryRead(out MsiWriteRecord w):
                     int e = s.AddMsi(new MsiExpectation { Record = -1 });
                     msi[(w.DeviceId, w.Data)] = e;
-                    s.Add(new ReplayStep { Kind = StepKind.Msi, Record = rec.Index, Time = w.Time, Address = w.DoorbellAddress, Value = w.Data, Id = w.DeviceId, Id2 = w.RequesterId, Expect = e });
+                    msi[(uint.MaxValue, w.Data)] = e;
+                    // The interrupt latency a run reports starts when the endpoint issued the MSI write.
+                    ulong issue = doorbellIssues.TryGetValue(w.DoorbellAddress, out var q) && q.Count > 0 ? q.Dequeue() : w.Time;
+                    s.Add(new ReplayStep { Kind = StepKind.Msi, Record = rec.Index, Time = w.Time, Address = w.DoorbellAddress, Value = w.Data, Id = w.DeviceId, Id2 = w.RequesterId, Issue = Math.Min(issue, w.Time), Expect = e });
                     break;
                 case TraceRecordType.InterruptDelivered when rec.TryRead(out InterruptDeliveredRecord i):
-                    if (i.Source == InterruptSource.Its && msi.Remove((i.DeviceId, i.EventId), out int k))
+                    var key = i.Source == InterruptSource.Gicv2m ? (uint.MaxValue, i.IntId) : (i.DeviceId, i.EventId);
+                    if (i.Source != InterruptSource.Wired && msi.Remove(key, out int k))
                     {
                         s._msis[k] = new MsiExpectation { Record = rec.Index, Delivered = true, IntId = i.IntId, Cpu = i.TargetCpu };
+                        msi.Remove(i.Source == InterruptSource.Gicv2m ? (0u, i.IntId) : (uint.MaxValue, i.EventId));
                     }
                     else
                     {
@@ -150,22 +158,30 @@ public sealed class ReplayScript
         return s;
     }
 
-    private void Expect(Dictionary<ulong, int> dma, ulong txn, long record, ulong time, uint sid, uint ssid, bool ssv, ulong iova, TranslationExpectation e)
+    /// <summary>DmaIssued records read (a DMA routed peer to peer or around the SMMU has no translation record).</summary>
+    public long DmaIssued { get; private set; }
+
+    private void AddTranslation(Dictionary<ulong, (byte Flags, uint Size, ulong Time)> dma, Dictionary<ulong, Queue<ulong>> doorbellIssues,
+        ref ulong lastTxn, ref int lastStep, long record, ulong time, uint latency, ulong txn, uint sid, uint ssid, bool ssv, ulong iova, TranslationExpectation e)
     {
         int ei = TranslationExpectations;
         if (ei == _translations.Length) Array.Resize(ref _translations, ei * 2);
         _translations[ei] = e;
         TranslationExpectations++;
-        if (dma.Remove(txn, out int step))
+        // Without a DmaIssued record (a trace written by another tool) the access is a 4-byte read.
+        var (flags, size, issued) = dma.TryGetValue(txn, out var d) ? d : ((byte)0, 4u, time);
+        if (lastTxn == txn && lastStep >= 0) _steps[lastStep].Flags &= unchecked((byte)~FlagLastPage);
+        lastTxn = txn;
+        lastStep = StepCount;
+        if (!e.Fault && (flags & FlagWrite) != 0 && size <= 8)
         {
-            _steps[step].Expect = ei;
-            return;
+            if (!doorbellIssues.TryGetValue(e.OutputAddress, out var q)) doorbellIssues[e.OutputAddress] = q = new Queue<ulong>();
+            if (q.Count < 4096) q.Enqueue(issued);
         }
-        // No DmaIssued record (e.g. a trace written by another tool): the result record is also the stimulus.
         Add(new ReplayStep
         {
-            Kind = StepKind.Dma, Record = record, Time = time, Address = iova, Id = sid, Id2 = ssid, Size = 4, Expect = ei,
-            Flags = (byte)(((e.Permissions & AccessPermissions.Read) == 0 && !e.Fault ? FlagWrite : 0) | (ssv ? FlagSubstream : 0)),
+            Kind = StepKind.Dma, Record = record, Time = time, Latency = latency, Address = iova, Id = sid, Id2 = ssid, Length = size, Issue = issued,
+            Expect = ei, Flags = (byte)(flags | FlagLastPage | (ssv ? FlagSubstream : 0)),
         });
     }
 

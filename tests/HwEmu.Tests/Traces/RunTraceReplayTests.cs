@@ -1,0 +1,64 @@
+using HwEmu.Devices.Platform;
+using HwEmu.Devices.Platform.Machine;
+using HwEmu.Devices.Platform.Reporting;
+using HwEmu.Traces.Format;
+using HwEmu.Traces.Recording;
+using HwEmu.Traces.Replay;
+using NUnit.Framework;
+
+namespace HwEmu.Tests.Traces;
+
+/// <summary>A trace recorded by <c>hwemu run</c> replays on the recorded platform with every result matched.</summary>
+public class RunTraceReplayTests
+{
+    private static (byte[] Trace, RunResults Run) Record(Scenario s)
+    {
+        var ms = new MemoryStream();
+        RunResults results;
+        using (var recorder = RunTraceRecorder.Create(ms, s, "test", leaveOpen: true))
+        {
+            var machine = MachineBuilder.Build(s, null, recorder);
+            results = machine.Run();
+            recorder.Complete();
+        }
+        return (ms.ToArray(), results);
+    }
+
+    private static ReplayResult Replay(byte[] trace, PlatformSpec? overrides = null)
+    {
+        using var reader = new TraceReader(new MemoryStream(trace));
+        var script = ReplayScript.Load(reader);
+        var machine = ReplayMachine.Build(script.Header, overrides);
+        return ReplayEngine.Run(script, machine, machine.Name);
+    }
+
+    [Test]
+    public void EveryTranslationAndMsiOfARunMatchesAndTheSmmuFiguresAreTheRunsOwn()
+    {
+        Scenario s = BuiltInScenarios.PassthroughIts with { Run = new RunSpec { DurationPs = 20_000_000, SampleIntervalPs = 10_000_000 } };
+        var (trace, run) = Record(s);
+        var r = Replay(trace);
+        Assert.That(r.Translations.Replayed, Is.EqualTo(run.Translation.Translations).And.GreaterThan(100));
+        Assert.That((r.Translations.Mismatched, r.Translations.Unverified, r.Msis.Mismatched), Is.EqualTo((0L, 0L, 0L)));
+        Assert.That(r.Translations.Matched, Is.EqualTo(r.Translations.Replayed));
+        Assert.That(r.Msis.Matched, Is.EqualTo(r.Msis.Replayed).And.GreaterThan(0));
+        RunResults p = r.Results;
+        Assert.That((p.Translation.TlbHits, p.Translation.TlbMisses, p.Translation.Walks, p.Translation.WalkReads, p.Translation.ConfigCacheHits, p.Translation.ConfigCacheMisses),
+            Is.EqualTo((run.Translation.TlbHits, run.Translation.TlbMisses, run.Translation.Walks, run.Translation.WalkReads, run.Translation.ConfigCacheHits, run.Translation.ConfigCacheMisses)));
+        Assert.That(p.Faults, Is.EqualTo(run.Faults));
+        Assert.That(p.Interrupts.Select(i => (i.Intid, i.Cpu, i.Count)), Is.EqualTo(run.Interrupts.Select(i => (i.Intid, i.Cpu, i.Count))));
+        Assert.That(p.SimulatedPs, Is.EqualTo(run.SimulatedPs));
+        Assert.That(p.TranslationLatency.Count, Is.EqualTo(run.TranslationLatency.Count));
+    }
+
+    [Test]
+    public void TheRunsScenarioRebuildsTheHardwareAndOverridesChangeOnlyTheSmmu()
+    {
+        Scenario s = BuiltInScenarios.PassthroughIts with { Run = new RunSpec { DurationPs = 5_000_000, SampleIntervalPs = 5_000_000 } };
+        var (trace, _) = Record(s);
+        var r = Replay(trace, new PlatformSpec { Smmu = new SmmuSpec { TlbEntries = 16, TlbWays = 4 } });
+        Assert.That(r.Platform, Is.EqualTo("scenario " + s.Name + " with platform overrides"));
+        Assert.That(r.MismatchCount, Is.EqualTo(0));
+        Assert.That(Replay(trace).Platform, Is.EqualTo("scenario " + s.Name));
+    }
+}
