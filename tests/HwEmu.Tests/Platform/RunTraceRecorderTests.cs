@@ -40,7 +40,14 @@ public class RunTraceRecorderTests
         Assert.That(counts[TraceRecordType.DmaIssued], Is.EqualTo(machine.Transactions + machine.InFlight));
         long translations = counts.GetValueOrDefault(TraceRecordType.Translation) + counts.GetValueOrDefault(TraceRecordType.TranslationFault);
         Assert.That(translations, Is.EqualTo(machine.Results.Translation.Translations));
-        // The host programmed two MSI-X vectors: address low, address high, data, vector control each.
-        Assert.That(counts[TraceRecordType.RegisterWrite], Is.GreaterThanOrEqualTo(8));
+        // Register writes: the SMMU driver's probe/reset and queue doorbells, the ITS driver's, and the two MSI-X
+        // vectors (address low, address high, data, vector control each).
+        Assert.That(counts[TraceRecordType.RegisterWrite], Is.GreaterThan(8 + 20));
+        // The set-up as memory: stream table, CD, page tables, queues and ITS tables, a page per record.
+        Assert.That(counts[TraceRecordType.MemoryWrite], Is.GreaterThan(10));
+        Assert.That(counts[TraceRecordType.ItsCommand], Is.GreaterThan(4)); // MAPC/INVALL per CPU, MAPD, MAPTI...
+        Assert.That(counts[TraceRecordType.SmmuCommand], Is.GreaterThan(4)); // CFGI_ALL, TLBI, CFGI_STE, CMD_SYNC...
+        Assert.That(counts[TraceRecordType.MsiWrite], Is.GreaterThan(0));
+        Assert.That(counts[TraceRecordType.InterruptDelivered], Is.GreaterThan(0));
     }
 }

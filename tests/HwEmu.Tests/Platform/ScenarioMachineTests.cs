@@ -45,21 +45,42 @@ public class ScenarioMachineTests
     }
 
     [Test]
-    public void OneOutstandingReadTakesTheLinkAndMemoryLatency()
+    public void OneReadThroughATlbMissThenATlbHitTakesExactlyTheHandComputedTime()
     {
-        // Queue depth 1, SMMU disabled (GBPA bypass: 1 cycle at 1 GHz), identity domain: a 4 KiB read is
-        //   link:    Gen4 x4 = 16 GT/s x 4 x 128/130 / 8 = 1024/130 B/ns, i.e. 126.953125 ps per byte
-        //   request: 8 MRRS(512)-sized read requests, 3 DW header (32-bit address) + 8 framing = 20 B each = 160 B
-        //            = 20 312.5 -> 20 313 ps (rounded up), + 150 000 ps propagation
-        //   SMMU:    arrives at 170 313 ps; next 1 GHz edge is 171 000 ps; + 1 cycle = 172 000 ps
-        //   DRAM:    80 000 ps latency + 4096 B / 25.6 B/ns = 160 000 ps -> 412 000 ps
-        //   data:    8 requests x 512 B -> 8 x 2 completions of 256 B (+20 B) = 4416 B = 560 625 ps, + 150 000 ps
-        // End to end: 412 000 + 560 625 + 150 000 = 1 122 625 ps.
-        Scenario s = OneEngine(queueDepth: 1, durationPs: 0) with { Run = new RunSpec { DurationPs = 0, Transactions = 1, SampleIntervalPs = 1_000_000 } };
+        // One DMA engine, DMA domain with 4 KiB pages, queue depth 1, the same 4 KiB page read three times: the first
+        // read misses everything (config cache, TLB, walk cache), the others hit the TLB. Defaults: Gen4 x4
+        // (1024/130 B/ns = 126.953125 ps/B, 150 ns propagation, MPS 256, MRRS 512), SMMU at 1 GHz (config cache 3,
+        // TLB 3, walk start 1, walk-cache probe 4, fetch issue 1 + process 1 cycles), DRAM 80 ns + 25.6 B/ns.
+        //
+        // Request: 8 read requests of 512 B to IOVA 0x1_0000_0000 (64-bit: 4 DW header) + 8 B framing = 192 B
+        //          = 24 375 ps, + 150 000 = 174 375 ps after issue.
+        // Completions: 8 x 2 completions of 256 B with 3 DW header + 8 B framing = 4416 B = 560 625 ps, + 150 000.
+        // DRAM data read: 80 000 + 4096 / 25.6 = 240 000 ps.
+        // A descriptor fetch from SMMU cycle c issues at edge c+1, is done 80 000 + ceil(n x 39.0625) ps later,
+        // and is consumed at the next edge + 1: an 8 B fetch ends at c+83, a 64 B fetch at c+85.
+        //
+        // Miss (issued at 0): arrives 174 375 -> cycle 175; config cache lookup -> 178; two-level stream table:
+        // L1 descriptor (8 B) -> 261, STE (64 B) -> 346, CD (64 B) -> 431; TLB lookup -> 434; walk start + 3
+        // walk-cache probes -> 447; four 8 B table descriptors (48-bit IAS, levels 0-3) -> 779 (604 cycles).
+        // Data at 779 000 + 240 000 = 1 019 000; completions back at 1 019 000 + 710 625 = 1 729 625 ps.
+        //
+        // Hit (issued at 1 729 625): arrives 1 904 000, an edge; config cache + TLB = 6 cycles -> 1 910 000;
+        // + 240 000 + 710 625 = 2 860 625, i.e. 1 131 000 ps after issue.
+        Scenario s = OneEngine(queueDepth: 1) with
+        {
+            Domains = new[] { new DomainSpec("dma0", DomainKind.DmaStrict, 4096, 0x1_0000_0000) },
+            Workloads = new[] { new WorkloadSpec { Name = "seq", Device = "dma0", Pattern = AccessPattern.Sequential, TransferSize = 4096, WorkingSet = 4096, QueueDepth = 1 } },
+            Run = new RunSpec { DurationPs = 0, Transactions = 3, SampleIntervalPs = 1_000_000_000 },
+        };
         RunResults r = MachineBuilder.Build(s).Run();
         DeviceResults d = r.Devices[0];
-        Assert.That(d.Reads, Is.EqualTo(1));
-        Assert.That(d.Latency.Max, Is.EqualTo(1_122_625UL));
+        Assert.That(d.Reads, Is.EqualTo(3));
+        Assert.That(d.Latency.Max, Is.EqualTo(1_729_625UL), "TLB miss");
+        Assert.That(d.Latency.Min, Is.EqualTo(1_131_000UL), "TLB hit");
+        Assert.That(r.TranslationLatency.Max, Is.EqualTo(604_625UL)); // 779 000 - 174 375 (arrival to result, edge wait included)
+        Assert.That(r.Translation.TlbHits, Is.EqualTo(2));
+        Assert.That(r.Translation.TlbMisses, Is.EqualTo(1));
+        Assert.That(r.Translation.WalkReads, Is.EqualTo(7)); // L1STD, STE, CD and four table descriptors
     }
 
     [Test]
@@ -138,12 +159,39 @@ public class ScenarioMachineTests
     {
         ScenarioMachine m = MachineBuilder.Build(BuiltInScenarios.PassthroughIts with { Run = new RunSpec { DurationPs = 0, Transactions = 0, SampleIntervalPs = 1_000_000_000 } });
         m.Start();
-        m.Simulator.RunUntil(200_000_000); // warm up: slots, tables, JIT
+        m.Simulator.RunUntil(1_000_000_000); // warm up: slots, tables, JIT
         long before = GC.GetAllocatedBytesForCurrentThread();
         long tx = m.Transactions;
-        m.Simulator.RunUntil(400_000_000);
+        m.Simulator.RunUntil(3_000_000_000);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.That(m.Transactions - tx, Is.GreaterThan(10_000));
         Assert.That(allocated, Is.LessThan(1024), $"{allocated} bytes over {m.Transactions - tx} transactions");
+    }
+
+    [Test]
+    public void TlbReachPairShowsTheHitRateAndThroughputOfLargerMappings()
+    {
+        RunSpec run = new() { DurationPs = 200_000_000, SampleIntervalPs = 10_000_000 };
+        RunResults small = MachineBuilder.Build(Example("tlb-reach-4k.json") with { Run = run }).Run();
+        RunResults large = MachineBuilder.Build(Example("tlb-reach-2m.json") with { Run = run }).Run();
+        // 2048 entries x 4 KiB = 8 MiB of reach over a 256 MiB working set: about 3 % of random reads hit.
+        Assert.That(small.Translation.TlbHitRate, Is.LessThan(0.08));
+        // 2 MiB blocks: 128 blocks cover the working set; after the first touch of each, everything hits.
+        Assert.That(large.Translation.TlbHitRate, Is.GreaterThan(0.9));
+        Assert.That(large.Translation.Walks, Is.LessThan(200));
+        double gSmall = small.Devices[0].GigabytesPerSecond(small.SimulatedPs), gLarge = large.Devices[0].GigabytesPerSecond(large.SimulatedPs);
+        Assert.That(gLarge, Is.GreaterThan(1.1 * gSmall), $"4 KiB {gSmall:F2} GB/s, 2 MiB {gLarge:F2} GB/s");
+    }
+
+    [Test]
+    public void DefaultScenarioDeliversItsInterruptsThroughTheIts()
+    {
+        RunResults r = MachineBuilder.Build(BuiltInScenarios.PassthroughIts with { Run = new RunSpec { DurationPs = 100_000_000, SampleIntervalPs = 10_000_000 } }).Run();
+        Assert.That(r.Faults, Is.Empty);
+        InterruptResults irq = r.Interrupts.Single();
+        // One I/O queue: its vector is MSI-X 1 = EventID 1 = the device's second LPI (8192 + 1).
+        Assert.That(irq.Intid, Is.EqualTo(8193u));
+        Assert.That(irq.Count, Is.InRange(r.Devices[0].Operations - 1, r.Devices[0].Operations));
+        Assert.That(r.Translation.TlbHitRate, Is.GreaterThan(0.5)); // SQEs, CQEs and the doorbell page hit
     }
 }

@@ -12,7 +12,7 @@ namespace HwEmu.Traces.Recording;
 /// same fields, appended through a <see cref="TraceRecorder"/> (encoding on the run's thread into pooled blocks,
 /// file I/O on a background task). The header carries the scenario as JSON (<see cref="ScenarioWriter"/>, which
 /// <see cref="ScenarioLoader.Parse"/> reads back to an equal scenario) and the seed, so a replay can rebuild the
-/// platform with <see cref="MachineBuilder.BuildHardware"/>. Peer-to-peer bypasses and completions have no record
+/// platform with <see cref="MachineBuilder.BuildHardware(Scenario)"/>. Peer-to-peer bypasses and completions have no record
 /// type in format version 1 and are not written.
 /// </summary>
 public sealed class RunTraceRecorder : IRunObserver, IDisposable

@@ -475,15 +475,13 @@ public sealed class ArmSmmuV3Driver
     /// <summary>arm_smmu_cmdq_issue_cmd: one command, no CMD_SYNC.</summary>
     public Errno Issue(in CmdqCommand cmd)
     {
-        Span<CmdqCommand> one = [cmd];
-        return IssueCmdList(one, sync: false);
+        return IssueCmdList(new ReadOnlySpan<CmdqCommand>(in cmd), sync: false);
     }
 
     /// <summary>arm_smmu_cmdq_issue_cmd_with_sync: one command followed by CMD_SYNC, waited for.</summary>
     public Errno IssueWithSync(in CmdqCommand cmd)
     {
-        Span<CmdqCommand> one = [cmd];
-        return IssueCmdList(one, sync: true);
+        return IssueCmdList(new ReadOnlySpan<CmdqCommand>(in cmd), sync: true);
     }
 
     /// <summary>arm_smmu_cmdq_batch_add: full batches of 64 are issued without a sync.</summary>
@@ -663,6 +661,22 @@ public sealed class ArmSmmuV3Driver
         _evtqCons = (_evtqProd & 0x8000_0000u) | (_evtqCons & mask);
         W32(EvtqCons, _evtqCons);
         return list;
+    }
+
+    /// <summary>
+    /// What iommu_probe_device does for a group on this SMMU (6.1): the default domain (DMA or DMA-FQ, with its
+    /// dma-iommu cookie, see <see cref="HostSystem.CreateDefaultDmaDomain"/>), attached device by device, then
+    /// iommu_create_device_direct_mappings' flush_iotlb_all (TLBI_NH_ASID + CMD_SYNC). Null on failure.
+    /// </summary>
+    public IommuDomain? AttachDefaultDomain(HostSystem host, IommuGroup group)
+    {
+        host.DomainFactory ??= t => AllocDomain(t);
+        var domain = host.CreateDefaultDmaDomain(group, _pages);
+        if (domain?.Ops is not ArmSmmuDomain d) return null;
+        foreach (var dev in group.Devices)
+            if (d.Attach(dev.StreamIds) != Errno.None) return null;
+        d.FlushIotlbAll();
+        return domain;
     }
 
     /// <summary>Makes <paramref name="host"/> build its paging domains with this driver (instead of bare io-pgtables).</summary>

@@ -107,6 +107,8 @@ public sealed class ItsDriver
         if (_propPa == 0) return Errno.ENOMEM;
         _pages.Memory.Fill(_propPa, propSize, LpiPropDefault);
 
+        // its_reset_one (6.1.y): every GITS_BASER marked invalid before anything is reprogrammed.
+        for (int i = 0; i < 8; i++) W64(_base + GitsBaser + (ulong)i * 8, 0);
         var e = AllocTables();
         if (e != Errno.None) return e;
 
@@ -139,8 +141,9 @@ public sealed class ItsDriver
             ulong rd = RdBase(cpu);
             ulong target = pta ? rd : (R64(rd + GicrTyper) >> 8 & 0xffff) << 16;
             _collectionTarget[cpu] = target;
-            Send(ItsCommand.Mapc((ushort)cpu, target >> 16, true), syncTarget: target);
-            Send(ItsCommand.Invall((ushort)cpu), syncTarget: target);
+            e = Send(ItsCommand.Mapc((ushort)cpu, target >> 16, true), syncTarget: target);
+            if (e == Errno.None) e = Send(ItsCommand.Invall((ushort)cpu), syncTarget: target);
+            if (e != Errno.None) return e;
         }
         _ready = true;
         return Errno.None;
@@ -190,8 +193,35 @@ public sealed class ItsDriver
                 indirect = ParseIndirect(reg, psz, ref order, (int)(_typer >> 13 & 0x1f) + 1);
             var e = SetupBaser(reg, psz, order, indirect, ref cache, ref shr);
             if (e != Errno.None) return e;
+            if (type == 1)
+            {
+                ulong v = R64(reg);
+                _devTable = (v & 0x0000_ffff_ffff_f000UL, psz, (int)(v >> 48 & 0x1f) + 1, indirect, (ulong)_pages.PageSize << order);
+            }
         }
         return Errno.None;
+    }
+
+    private (ulong Pa, int Psz, int Esz, bool Indirect, ulong Bytes) _devTable;
+
+    /// <summary>
+    /// its_alloc_table_entry for the device table: the ID must fit; with an indirect table the level-2 page of
+    /// the ID is allocated and its level-1 entry written (Valid | PA) when absent.
+    /// </summary>
+    private bool AllocDeviceTableEntry(uint id)
+    {
+        var t = _devTable;
+        if (t.Pa == 0) return false;
+        if (!t.Indirect) return (ulong)id < t.Bytes / (ulong)t.Esz;
+        ulong perPage = (ulong)(t.Psz / t.Esz);
+        ulong idx = id / perPage;
+        if (idx >= t.Bytes / 8) return false;
+        ulong l1 = t.Pa + idx * 8;
+        if (_pages.Memory.Read64(l1) != 0) return true;
+        ulong page = _pages.Alloc((ulong)t.Psz);
+        if (page == 0) return false;
+        _pages.Memory.Write64(l1, page | BaserValid);
+        return true;
     }
 
     private bool ParseIndirect(ulong reg, int psz, ref int order, int ids)
@@ -348,6 +378,7 @@ public sealed class ItsDriver
             Log($"ITS: Reusing ITT for devID {deviceId:x}");
             return existing;
         }
+        if (!AllocDeviceTableEntry(deviceId)) return null;
         nvec = (int)BitOperations.RoundUpToPowerOf2((uint)nvec);
         int nrItes = Math.Max(2, nvec);
         int iteSize = (int)(_typer >> 4 & 0xf) + 1;

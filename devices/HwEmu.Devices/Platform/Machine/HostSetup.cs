@@ -1,4 +1,6 @@
 using HwEmu.Devices.Host;
+using HwEmu.Devices.Host.ArmSmmuV3;
+using HwEmu.Devices.Host.Irqchip;
 using HwEmu.Devices.Host.IoPgtable;
 using HwEmu.Devices.Host.Iommu;
 using HwEmu.Devices.Host.Vfio;
@@ -45,7 +47,9 @@ public sealed class HostSetup
     private readonly ulong _bufferPoolBase, _bufferPoolSize;
     private VfioContainer? _container;
     private ulong _nextVaddr = 0x10_0000_0000;
-    private uint _nextSpi;
+    private readonly Dictionary<object, ulong> _iovaCursor = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<IommuGroup, IommuDomain> _groupDomains = [];
+    private readonly List<(ulong Vaddr, ulong Size, ulong Granule)> _userRegions = [];
 
     private HostSetup(MachineHardware hw, HostSetupOptions options, IRunObserver? observer)
     {
@@ -58,8 +62,38 @@ public sealed class HostSetup
         _bufferPoolBase = m.Base;
         _bufferPoolSize = m.Size - pool;
         Host = new HostSystem(ScenarioHostPlatform.Build(hw.Scenario));
-        _nextSpi = hw.Scenario.Platform.Msi.SpiBase;
+        MsiControllerSpec msi = hw.Scenario.Platform.Msi;
+        bool upstream = msi.Position == MsiPosition.Upstream;
+
+        // Boot: the SMMUv3 driver probes and resets the SMMU (stream table, queues, SMMUEN), and becomes the
+        // host's domain allocator; the irqchip driver initialises the ITS (tables, collections) or the v2m frame.
+        SmmuDriver = new ArmSmmuV3Driver(hw.Bus, hw.Scenario.Platform.Smmu.Base, Allocator, new ArmSmmuV3DriverOptions());
+        Check(SmmuDriver.Reset(), "arm-smmu-v3 probe/reset", SmmuDriver.KernelLog);
+        SmmuDriver.UseFor(Host);
+        if (hw.Its is not null)
+        {
+            ItsDriver = new ItsDriver(hw.Bus, hw.Its, hw.Gic, Allocator) { UpstreamOfIommu = upstream };
+            Check(ItsDriver.Init(), "ITS init", ItsDriver.KernelLog);
+        }
+        else
+        {
+            V2mDriver = new GicV2mDriver(hw.Bus, msi.Base, msi.GicdBase) { UpstreamOfIommu = upstream };
+            Check(V2mDriver.Init(), "GICv2m init", []);
+        }
     }
+
+    private static void Check(Errno e, string what, IReadOnlyList<string> log)
+    {
+        if (e != Errno.None)
+            throw new HostSetupException($"{what} failed with -{e}" + (log.Count > 0 ? ": kernel says \"" + log[^1] + "\"" : ""), e);
+    }
+
+    /// <summary>The arm-smmu-v3 driver model that programmed the SMMU.</summary>
+    public ArmSmmuV3Driver SmmuDriver { get; }
+    /// <summary>The ITS driver (ITS platforms).</summary>
+    public ItsDriver? ItsDriver { get; }
+    /// <summary>The GICv2m driver (GICv2m platforms).</summary>
+    public GicV2mDriver? V2mDriver { get; }
 
     /// <summary>The host model.</summary>
     public HostSystem Host { get; }
@@ -96,9 +130,16 @@ public sealed class HostSetup
 
         ulong dataBase, ringBase;
         IommuDomain? iommuDomain = null;
-        if (domain.Kind == DomainKind.Identity || dev is null)
+        if (dev is null)
         {
-            // Identity (or not behind the SMMU): the device uses physical addresses.
+            // Not behind the SMMU (no iommu-map entry): physical addresses.
+            dataBase = AlignUp(_bufferPoolBase, page);
+            ringBase = Allocator.Alloc(Math.Max(4096, ringSize));
+        }
+        else if (domain.Kind == DomainKind.Identity)
+        {
+            // iommu.passthrough: an identity domain, the STE bypasses; the device uses physical addresses.
+            iommuDomain = GroupDomain(dev, IommuDomainType.Identity);
             dataBase = AlignUp(_bufferPoolBase, page);
             ringBase = Allocator.Alloc(Math.Max(4096, ringSize));
         }
@@ -114,19 +155,17 @@ public sealed class HostSetup
                         $"VFIO_SET_IOMMU for group {dev.Group.Id} ({d.Endpoint.Bdf}) failed with -{err} ({ErrnoText(err)})" +
                         (_container.KernelLog.Count > 0 ? ": kernel says \"" + _container.KernelLog[^1] + "\"" : ""), err);
             }
-            dataBase = domain.IovaBase;
+            // One container is one IOVA space: devices after the first get the next free IOVA.
+            dataBase = NextIova(_container, domain.IovaBase, dataSize + ringSize, page);
             ringBase = AlignUp(dataBase + dataSize, page);
-            VfioMap(dataBase, dataSize, d);
-            if (ringSize > 0) VfioMap(ringBase, ringSize, d);
+            VfioMap(dataBase, dataSize, page, d);
+            if (ringSize > 0) VfioMap(ringBase, ringSize, 4096, d);
             iommuDomain = _container.DomainOf(dev.Group);
         }
         else
         {
-            iommuDomain = Host.CreatePagingDomain(domain.Kind == DomainKind.DmaLazy ? IommuDomainType.DmaFq : IommuDomainType.Dma, Allocator)
-                ?? throw new HostSetupException($"io-pgtable refused a domain for {d.Endpoint.Bdf}", Errno.ENOMEM);
-            Errno err = MsiCookie.InitDmaDomain(iommuDomain, Host.Platform.HostBridgeWindows, Host.Platform.DmaRanges, dev.Group.ReservedRegions, Host.Platform.KernelVersion);
-            if (err != Errno.None) throw new HostSetupException($"iommu_dma_init_domain for {d.Endpoint.Bdf} failed with -{err}", err);
-            dataBase = domain.IovaBase;
+            iommuDomain = GroupDomain(dev, domain.Kind == DomainKind.DmaLazy ? IommuDomainType.DmaFq : IommuDomainType.Dma);
+            dataBase = NextIova(iommuDomain, domain.IovaBase, dataSize + ringSize, page);
             ringBase = AlignUp(dataBase + dataSize, page);
             DomainMap(iommuDomain, dataBase, dataSize, page, d);
             if (ringSize > 0) DomainMap(iommuDomain, ringBase, ringSize, 4096, d);
@@ -136,16 +175,28 @@ public sealed class HostSetup
         int nvec = Math.Max(d.Spec.MsixVectors, d.Spec.MsiVectors);
         if (nvec > 0 && dev is not null)
         {
-            Errno err = _container is not null && domain.Kind == DomainKind.Vfio
-                ? _container.EnableDeviceMsi(dev, out ulong msiAddress)
-                : Host.ComposeMsiAddress(dev, iommuDomain, out msiAddress);
-            if (err != Errno.None) throw new HostSetupException($"enabling MSIs of {d.Endpoint.Bdf} failed with -{err}", err);
-            for (int v = 0; v < nvec; v++)
+            if (_container is not null && domain.Kind == DomainKind.Vfio)
             {
-                // ITS: the data is the EventID (the ITS driver numbers a device's vectors from 0). GICv2m: the SPI.
-                uint data = s.Platform.Msi.Kind == MsiControllerKind.Its ? (uint)v : _nextSpi++;
-                vectors.Add((msiAddress, data));
+                // VFIO_DEVICE_SET_IRQS: the vfio-pci path refuses a device whose domain cannot reach the doorbell.
+                Errno e = _container.EnableDeviceMsi(dev, out _);
+                if (e != Errno.None) throw new HostSetupException($"VFIO_DEVICE_SET_IRQS for {d.Endpoint.Bdf} failed with -{e}", e);
             }
+            IReadOnlyList<MsiVector> msis;
+            Errno err;
+            if (ItsDriver is not null)
+            {
+                ItsDevice itsDev = ItsDriver.Prepare(dev.MsiDeviceId, nvec)
+                    ?? throw new HostSetupException($"its_msi_prepare for DeviceID 0x{dev.MsiDeviceId:x} ({d.Endpoint.Bdf}) failed", Errno.ENOMEM);
+                err = ItsDriver.AllocateVectors(itsDev, nvec, out msis, iommuDomain, dev.Function.DmaMaskBits);
+                if (err == Errno.None) foreach (MsiVector v in msis) ItsDriver.Unmask(itsDev, v.EventId);
+            }
+            else
+            {
+                err = V2mDriver!.AllocateVectors(nvec, out msis, iommuDomain, dev.Function.DmaMaskBits);
+                if (err == Errno.None) foreach (MsiVector v in msis) V2mDriver.Unmask(v.IntId);
+            }
+            if (err != Errno.None) throw new HostSetupException($"allocating {nvec} MSI vectors for {d.Endpoint.Bdf} failed with -{err}", err);
+            foreach (MsiVector v in msis) vectors.Add((v.Message.Address, v.Message.Data));
         }
         return new DeviceBinding
         {
@@ -156,6 +207,93 @@ public sealed class HostSetup
             PageSize = page,
             Vectors = vectors,
         };
+    }
+
+    // The group's kernel domain: created on its first device and attached through the driver (the STEs are
+    // written); later devices of the group share it, as iommu_group_get_default_domain does.
+    private IommuDomain GroupDomain(HostDevice dev, IommuDomainType type)
+    {
+        if (_groupDomains.TryGetValue(dev.Group, out IommuDomain? existing))
+        {
+            Attach(existing, dev);
+            return existing;
+        }
+        IommuDomain domain = type == IommuDomainType.Identity
+            ? SmmuDriver.AllocDomain(IommuDomainType.Identity) ?? throw new HostSetupException($"no identity domain for {dev.Bdf}", Errno.ENOMEM)
+            : Host.CreatePagingDomain(type, Allocator) ?? throw new HostSetupException($"arm-smmu-v3 refused a {type} domain for {dev.Bdf}", Errno.ENOMEM);
+        if (type != IommuDomainType.Identity)
+        {
+            Errno err = MsiCookie.InitDmaDomain(domain, Host.Platform.HostBridgeWindows, Host.Platform.DmaRanges, dev.Group.ReservedRegions, Host.Platform.KernelVersion);
+            if (err != Errno.None) throw new HostSetupException($"iommu_dma_init_domain for {dev.Bdf} failed with -{err}", err);
+        }
+        Attach(domain, dev);
+        _groupDomains[dev.Group] = domain;
+        return domain;
+    }
+
+    private void Attach(IommuDomain domain, HostDevice dev)
+    {
+        IIommuAttachableDomain? a = domain.Ops as IIommuAttachableDomain ?? SmmuDriver.DriverDomain(domain);
+        if (a is null) return;
+        Errno err = a.AttachDevice(dev);
+        if (err != Errno.None) throw new HostSetupException($"attaching {dev.Bdf} to its domain failed with -{err}", err);
+    }
+
+    private ulong NextIova(object space, ulong iovaBase, ulong size, ulong page)
+    {
+        ulong start = AlignUp(Math.Max(iovaBase, _iovaCursor.GetValueOrDefault(space)), page);
+        _iovaCursor[space] = start + AlignUp(size, page);
+        return start;
+    }
+
+    /// <summary>
+    /// Reports what the host software left in the kernel's page pool (stream table, CDs, page tables, queues, ITS
+    /// tables, ITTs, LPI tables) as one memory write per populated 4 KiB page, tagged with the structure it belongs
+    /// to where the drivers expose it (page-table pages and the rest are Other), so a replay can rebuild the
+    /// set-up from the trace alone: the register writes recorded during set-up plus these pages.
+    /// </summary>
+    internal void ReportMemory(IRunObserver observer)
+    {
+        var kinds = new Dictionary<ulong, HostStructure>();
+        void Tag(ulong pa, ulong size, HostStructure s)
+        {
+            if (pa == 0) return;
+            for (ulong p = pa & ~0xfffUL; p < pa + Math.Max(size, 1); p += 4096) kinds[p] = s;
+        }
+        Tag(SmmuDriver.StreamTableBase, 4096, HostStructure.StreamTable);
+        Tag(SmmuDriver.CommandQueueBase, 16UL << SmmuDriver.CmdqShift, HostStructure.SmmuCommandQueue);
+        Tag(SmmuDriver.EventQueueBase, 32UL << SmmuDriver.EvtqShift, HostStructure.SmmuEventQueue);
+        if (ItsDriver is { } its)
+        {
+            Tag(its.PropTable, 1UL << its.LpiIdBits, HostStructure.LpiConfigurationTable);
+            foreach (ulong pend in its.PendingTables) Tag(pend, 0x1_0000, HostStructure.LpiPendingTable);
+            Tag(its.CommandQueue, 0x1_0000, HostStructure.ItsCommandQueue);
+            foreach (ItsDevice d in its.Devices.Values) Tag(d.IttAddress, (ulong)d.NrItes * 8, HostStructure.Itt);
+            if (_hw.Its is { } model)
+            {
+                Tag(model.DeviceTable.Base, (ulong)model.DeviceTable.PageSize, HostStructure.ItsDeviceTable);
+                Tag(model.CollectionTable.Base, (ulong)model.CollectionTable.PageSize, HostStructure.ItsCollectionTable);
+            }
+        }
+        foreach (HostDevice dev in Host.Devices)
+            foreach (uint sid in dev.StreamIds) Tag(SmmuDriver.SteAddress(sid), 64, HostStructure.StreamTable);
+        foreach (IommuDomain d in _groupDomains.Values) TagDomain(d);
+        if (_container is not null) foreach (var (d, _) in _container.Domains) TagDomain(d);
+
+        void TagDomain(IommuDomain d)
+        {
+            if (d.Ops is ArmSmmuDomain a && a.CdTable != 0) Tag(a.CdTable, 64, HostStructure.ContextDescriptor);
+        }
+
+        ulong poolStart = _hw.Scenario.Platform.Memory.Base + _bufferPoolSize;
+        ulong poolEnd = _hw.Scenario.Platform.Memory.Base + _hw.Scenario.Platform.Memory.Size;
+        foreach (ulong page in _hw.Memory.PopulatedPages())
+        {
+            ulong pa = page << 12;
+            if (pa < poolStart || pa >= poolEnd) continue;
+            ReadOnlySpan<byte> bytes = _hw.Memory.PageSpan(pa);
+            observer.OnHostMemoryWrite(0, pa, bytes, kinds.GetValueOrDefault(pa, HostStructure.Other));
+        }
     }
 
     /// <summary>Writes the MSI-X table of <paramref name="model"/> through its MMIO interface and enables it.</summary>
@@ -183,10 +321,11 @@ public sealed class HostSetup
         msix.Write(offset, 4, value, BusAttributes.Cpu);
     }
 
-    private void VfioMap(ulong iova, ulong size, EndpointModelFactory d)
+    private void VfioMap(ulong iova, ulong size, ulong granule, EndpointModelFactory d)
     {
         ulong vaddr = _nextVaddr;
         _nextVaddr = AlignUp(_nextVaddr + size, 1UL << 30);
+        _userRegions.Add((vaddr, size, granule));
         Errno err = _container!.MapDma(VfioDmaMap.ReadWrite(vaddr, iova, size));
         if (err != Errno.None) throw new HostSetupException($"VFIO_IOMMU_MAP_DMA of 0x{size:x} bytes at IOVA 0x{iova:x} for {d.Endpoint.Bdf} failed with -{err}", err);
     }
@@ -235,16 +374,26 @@ public sealed class HostSetup
 
     private static ulong AlignUp(ulong v, ulong a) => (v + a - 1) / a * a;
 
-    /// <summary>The VFIO user's memory: virtual addresses backed by the buffer pool, repeated.</summary>
+    /// <summary>
+    /// The VFIO user's memory: each mapped buffer is backed by the buffer pool in physically contiguous chunks of the
+    /// domain's page size (4 KiB: ordinary pages; 2 MiB: hugepages...), consecutive chunks never adjacent, so VFIO's
+    /// contiguity scan maps exactly that page size, as for a process with that backing.
+    /// </summary>
     private sealed class PoolUserMemory(HostSetup owner) : IVfioUserMemory
     {
         public bool TryTranslate(ulong vaddr, out ulong pa)
         {
-            ulong page = 1UL << 30;
-            ulong off = vaddr & (page - 1);
-            // Large mappings stay physically contiguous within each 1 GiB of the user range.
-            pa = owner.BufferPa(off, 4096);
-            return true;
+            foreach ((ulong start, ulong size, ulong granule) in owner._userRegions)
+            {
+                if (vaddr < start || vaddr - start >= size) continue;
+                ulong off = vaddr - start;
+                ulong chunk = off / granule;
+                // Stride 3: chunk k sits 3 chunks after chunk k-1 in the pool (mod the pool size).
+                pa = owner.BufferPa(chunk * 3 * granule + off % granule, granule);
+                return true;
+            }
+            pa = 0;
+            return false;
         }
     }
 }

@@ -13,7 +13,14 @@ public static class MachineBuilder
     /// Builds the hardware only — memory, bus, SMMU, GIC with ITS or GICv2m, fabric and links — with no host set-up
     /// and no workloads. Two calls with equal scenarios give machines that behave identically.
     /// </summary>
-    public static MachineHardware BuildHardware(Scenario scenario)
+    public static MachineHardware BuildHardware(Scenario scenario) => BuildHardware(scenario, null);
+
+    /// <summary>
+    /// <see cref="BuildHardware(Scenario)"/> with the SMMU and MSI-controller register windows behind
+    /// <see cref="RecordingMmioDevice"/>s reporting the host's register writes to <paramref name="registerObserver"/>
+    /// (none when null).
+    /// </summary>
+    public static MachineHardware BuildHardware(Scenario scenario, IRunObserver? registerObserver)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         PlatformSpec p = scenario.Platform;
@@ -22,7 +29,7 @@ public static class MachineBuilder
         bus.AddRam(p.Memory.Base, p.Memory.Size, "dram");
 
         var smmu = new SmmuV3(bus, SmmuConfigFor(scenario), "smmuv3");
-        bus.AddDevice(p.Smmu.Base, SmmuRegisterWindow, smmu);
+        bus.AddDevice(p.Smmu.Base, SmmuRegisterWindow, Recorded(smmu, p.Smmu.Base, RunComponents.Smmu, registerObserver));
 
         MsiControllerSpec msi = p.Msi;
         var gic = new Gicv3(bus, new GicConfig
@@ -30,21 +37,25 @@ public static class MachineBuilder
             Cpus = msi.CpuCount,
             DistributorBase = msi.GicdBase,
             RedistributorBase = msi.GicrBase,
-            RedistributorLatencyPs = msi.DeliveryLatencyPs,
         });
         gic.Attach();
-        gic.MemoryTiming = smmu.MemoryTiming;
+        // Each requester books DRAM on its own timing model: the SMMU walker and the ITS book their fetches ahead of
+        // the simulated clock (a walk's fetches are booked when it starts), and one shared channel model would make
+        // DMA data issued 'now' wait behind accesses that really happen later. Cross-requester DRAM contention is
+        // therefore not modelled (docs/architecture.md).
+        gic.MemoryTiming = new MemoryTimingModel(MemoryTimingOf(p.Memory));
         GicV3Its? its = null;
         GicV2mFrame? v2m = null;
         if (msi.Kind == MsiControllerKind.Its)
         {
-            its = new GicV3Its(gic, new ItsConfig { BaseAddress = msi.Base });
-            its.Attach();
+            // An ITS caches DTEs, ITEs and collections (as GIC-600 does); without caches every MSI would re-read its tables.
+            its = new GicV3Its(gic, ItsConfig.WithCaches() with { BaseAddress = msi.Base });
+            bus.AddDevice(msi.Base, GicV3Its.FrameSize, Recorded(its, msi.Base, RunComponents.MsiController, registerObserver));
         }
         else
         {
             v2m = new GicV2mFrame("gicv2m", gic.Distributor, msi.SpiBase, msi.SpiCount);
-            bus.AddDevice(msi.Base, GicV2mFrame.FrameSize, v2m);
+            bus.AddDevice(msi.Base, GicV2mFrame.FrameSize, Recorded(v2m, msi.Base, RunComponents.MsiController, registerObserver));
         }
 
         RootComplex fabric = ScenarioFabric.Build(scenario);
@@ -56,7 +67,7 @@ public static class MachineBuilder
             nodes[i] = fabric.Find(eps[i].Name);
             links[i] = new PcieLink(LinkFor(scenario, eps[i]).ToConfig());
         }
-        return new MachineHardware(scenario, memory, bus, smmu, gic, its, v2m, fabric, links, nodes);
+        return new MachineHardware(scenario, memory, bus, smmu, gic, its, v2m, fabric, links, nodes, new MemoryTimingModel(MemoryTimingOf(p.Memory)));
     }
 
     /// <summary>
@@ -66,7 +77,7 @@ public static class MachineBuilder
     /// </summary>
     public static ScenarioMachine Build(Scenario scenario, HostSetupOptions? options = null, IRunObserver? observer = null)
     {
-        MachineHardware hw = BuildHardware(scenario);
+        MachineHardware hw = BuildHardware(scenario, observer);
         var sim = new HwEmu.Emulator.Kernel.Simulator(scenario.Seed);
         var factories = new List<EndpointModelFactory>();
         foreach (DeviceSpec d in scenario.Devices)
@@ -77,11 +88,30 @@ public static class MachineBuilder
                 if (w.Device == d.Name && string.IsNullOrEmpty(w.Target)) ws = Math.Max(ws, w.WorkingSet);
             factories.Add(new EndpointModelFactory(d, scenario.Topology.Endpoints[hw.EndpointIndex(ep)], ws));
         }
+        CommandObserverBridge? bridge = null;
+        if (observer is not null)
+        {
+            bridge = new CommandObserverBridge(observer, () => sim.Now);
+            hw.Smmu.Observer = bridge;
+            hw.Gic.Observer = bridge;
+        }
         IReadOnlyList<DeviceBinding> bindings = HostSetup.Run(hw, factories, options, observer, out HostSetup setup);
         var machine = new ScenarioMachine(hw, sim, observer, bindings) { Host = setup };
         foreach (EndpointModel m in machine.Devices) setup.ProgramMsix(m);
+        if (observer is not null) setup.ReportMemory(observer);
+        // Set-up happens before time 0: the run starts with idle DRAM (the drivers' table writes and the ITS
+        // commands they issued must not delay the first DMA).
+        hw.DramTiming.Reset();
+        hw.Smmu.MemoryTiming.Reset();
+        hw.Gic.MemoryTiming?.Reset();
         return machine;
     }
+
+    private static IMmioDevice Recorded(IMmioDevice device, ulong baseAddress, ushort component, IRunObserver? observer) =>
+        observer is null ? device : new RecordingMmioDevice(device, baseAddress, component, observer);
+
+    /// <summary>The DRAM timing parameters of <paramref name="m"/>.</summary>
+    public static MemoryTiming MemoryTimingOf(MemorySpec m) => new(m.LatencyPs, m.BytesPerNanosecond, m.Outstanding);
 
     /// <summary>Size of the SMMU register window (page 0 and page 1, 64 KiB each).</summary>
     public const ulong SmmuRegisterWindow = 0x2_0000;
@@ -117,7 +147,7 @@ public static class MachineBuilder
                 ClockHz = s.ClockHz,
                 TranslationSlots = s.TranslationSlots,
                 WalkSlots = s.ConcurrentWalks,
-                Memory = new MemoryTiming(m.LatencyPs, m.BytesPerNanosecond, m.Outstanding),
+                Memory = MemoryTimingOf(m),
             },
         };
     }

@@ -15,7 +15,7 @@ namespace HwEmu.Devices.Platform.Machine;
 public sealed class MachineHardware
 {
     internal MachineHardware(Scenario scenario, PhysicalMemory memory, SystemBus bus, SmmuV3 smmu, Gicv3 gic, GicV3Its? its,
-        GicV2mFrame? v2m, RootComplex fabric, PcieLink[] links, int[] endpointNodes)
+        GicV2mFrame? v2m, RootComplex fabric, PcieLink[] links, int[] endpointNodes, MemoryTimingModel dram)
     {
         Scenario = scenario;
         Memory = memory;
@@ -27,6 +27,7 @@ public sealed class MachineHardware
         Fabric = fabric;
         Links = links;
         EndpointNodes = endpointNodes;
+        DramTiming = dram;
     }
 
     /// <summary>The scenario the machine was built from.</summary>
@@ -35,7 +36,7 @@ public sealed class MachineHardware
     public PhysicalMemory Memory { get; }
     /// <summary>Address map: DRAM, SMMU registers, GIC, ITS or GICv2m frame.</summary>
     public SystemBus Bus { get; }
-    /// <summary>The SMMUv3 (its <see cref="SmmuV3.MemoryTiming"/> is the DRAM timing every access shares).</summary>
+    /// <summary>The SMMUv3 (its <see cref="SmmuV3.MemoryTiming"/> times its table walks).</summary>
     public SmmuV3 Smmu { get; }
     /// <summary>The GICv3 (distributor, redistributors, CPU interfaces).</summary>
     public Gicv3 Gic { get; }
@@ -50,8 +51,8 @@ public sealed class MachineHardware
     /// <summary>Fabric node index of each endpoint, in <see cref="TopologySpec.Endpoints"/> order.</summary>
     public IReadOnlyList<int> EndpointNodes { get; }
 
-    /// <summary>DRAM timing shared by data accesses, table walks and ITS table reads.</summary>
-    public MemoryTimingModel DramTiming => Smmu.MemoryTiming;
+    /// <summary>DRAM timing of DMA data accesses (the SMMU and the ITS book their table reads on their own models).</summary>
+    public MemoryTimingModel DramTiming { get; }
 
     /// <summary>Index of endpoint <paramref name="name"/> in <see cref="TopologySpec.Endpoints"/>, or -1.</summary>
     public int EndpointIndex(string name)

@@ -17,7 +17,7 @@ namespace HwEmu.Devices.Platform.Machine;
 /// link; the operation's next step, its interrupt, the next operation). Transactions live in a pooled array of
 /// structs and events carry (stage, slot) in their payload, so a run allocates nothing per transaction.
 /// </summary>
-public sealed class ScenarioMachine : IEventHandler, IGicObserver, ISmmuObserver
+public sealed class ScenarioMachine : IEventHandler, IGicObserver
 {
     private const int StageShift = 56;
     private const ulong StageArrive = 1, StageTranslated = 2, StageDone = 3, StageOpenLoop = 4, StageSample = 5;
@@ -74,7 +74,6 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver, ISmmuObserver
     private RunInterruptSource _msiSource;
     // Running totals for the time series.
     private long _bytes, _dataTransactions, _lastBytes, _lastTransactions, _lastTlbHits, _lastTlbLookups;
-    private uint _smmuCommandIndex;
     private long _stopAt = long.MaxValue;
     private static readonly string[] FaultNames = BuildFaultNames();
     private static readonly string[] ItsDropNames = BuildItsDropNames();
@@ -120,8 +119,7 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver, ISmmuObserver
             dev.Generators.Add(new DmaStreamGenerator(cfg, simulator.CreateRandom(w.Name)));
             dev.PeerTargets.Add(peer);
         }
-        hardware.Gic.Observer = this;
-        if (observer is not null) _smmu.Observer = this;
+        hardware.Gic.Observer = this; // the SMMU's observer (commands) is MachineBuilder's bridge when recording
     }
 
     /// <summary>The hardware.</summary>
@@ -568,16 +566,6 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver, ISmmuObserver
         _observer?.OnInterruptDelivered(delivery.SignalledPs, delivery.IntId, delivery.Cpu, _msiSource,
             _msiSource == RunInterruptSource.Its ? _msiDeviceId : 0, _msiSource == RunInterruptSource.Its ? _msiData : 0);
     }
-
-    /// <inheritdoc/>
-    void ISmmuObserver.OnTranslation(in SmmuTransaction transaction, in TranslationResult result) { }
-
-    /// <inheritdoc/>
-    void ISmmuObserver.OnCommand(in CmdqCommand command, CmdqError error, int cycles) =>
-        _observer?.OnSmmuCommand(_sim.Now, _smmuCommandIndex++, command.Dword0, command.Dword1, (byte)error);
-
-    /// <inheritdoc/>
-    void ISmmuObserver.OnEvent(in SmmuEventRecord record, bool written) { }
 
     private static int DeviceIndex(Scenario s, string name)
     {
