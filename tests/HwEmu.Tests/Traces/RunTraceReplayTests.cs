@@ -39,7 +39,7 @@ public class RunTraceReplayTests
         var (trace, run) = Record(s);
         var r = Replay(trace);
         Assert.That(r.Translations.Replayed, Is.EqualTo(run.Translation.Translations).And.GreaterThan(100));
-        Assert.That((r.Translations.Mismatched, r.Translations.Unverified, r.Msis.Mismatched), Is.EqualTo((0L, 0L, 0L)));
+        Assert.That((r.Translations.Mismatched, r.Translations.Unverified, r.Msis.Mismatched), Is.EqualTo((0L, 0L, 0L)), string.Join("\n", r.Mismatches));
         Assert.That(r.Translations.Matched, Is.EqualTo(r.Translations.Replayed));
         Assert.That(r.Msis.Matched, Is.EqualTo(r.Msis.Replayed).And.GreaterThan(0));
         RunResults p = r.Results;

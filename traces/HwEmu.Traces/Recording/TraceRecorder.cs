@@ -54,7 +54,7 @@ public sealed class TraceRecorder : IDisposable
         });
         // Every chunk that can be in use at once (current + channel + the one being written) exists from the start,
         // so appending never allocates.
-        for (int i = 0; i < capacity + 1; i++) _free.Enqueue(new Chunk(_chunkSize));
+        for (int i = 0; i < capacity + 2; i++) _free.Enqueue(new Chunk(_chunkSize));
         _current = Rent(_chunkSize);
         _writerTask = Task.Run(WriteLoopAsync);
     }

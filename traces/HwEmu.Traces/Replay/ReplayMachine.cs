@@ -12,7 +12,7 @@ namespace HwEmu.Traces.Replay;
 /// <summary>
 /// The hardware a replay drives: memory, bus, SMMU, GICv3 with an ITS or a GICv2m frame, built from the trace
 /// header — the QEMU virt machine for an imported QEMU log (<see cref="QemuVirtPlatform"/>), or for a
-/// <c>hwemu run</c> recording the scenario JSON in the header through <see cref="MachineBuilder.BuildHardware"/> —
+/// <c>hwemu run</c> recording the scenario JSON in the header through <see cref="MachineBuilder.BuildHardware(Scenario)"/> —
 /// with optional overrides of the SMMU's caches and timing taken from a scenario file's <c>platform</c> section.
 /// </summary>
 public sealed class ReplayMachine
