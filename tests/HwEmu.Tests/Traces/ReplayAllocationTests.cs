@@ -50,6 +50,8 @@ public class ReplayAllocationTests
         ReplayScript small = CaptureWith(1_000), large = CaptureWith(21_000);
         AllocatedByReplay(small); // warm up (JIT, static tables)
         long a = AllocatedByReplay(small), b = AllocatedByReplay(large);
-        Assert.That(b - a, Is.LessThan(2_000), $"20 000 more translations allocated {b - a} bytes");
+        // One object per translation would be at least 24 B × 20 000 = 480 KB; a few stray bytes (a resize, a work
+        // item of another component) are not per translation.
+        Assert.That(b - a, Is.LessThan(64 << 10), $"20 000 more translations allocated {b - a} bytes");
     }
 }
