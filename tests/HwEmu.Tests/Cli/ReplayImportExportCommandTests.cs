@@ -43,6 +43,26 @@ public class ReplayImportExportCommandTests
     }
 
     [Test]
+    public void ARunRecordingReplaysWithEveryResultMatched()
+    {
+        string scenario = Path.Combine(TestContext.CurrentContext.TestDirectory, "Data", "replay-its.json");
+        var run = Hwemu("run", scenario, "--trace", P("run.hwtrace"));
+        Assert.That(run.Code, Is.EqualTo(0), run.Err);
+        var replay = Hwemu("replay", P("run.hwtrace"), "--verify", "--json", P("r.json"));
+        Assert.That(replay.Code, Is.EqualTo(0), replay.Out + replay.Err);
+        using var json = JsonDocument.Parse(File.ReadAllText(P("r.json")));
+        var t = json.RootElement.GetProperty("translations");
+        var m = json.RootElement.GetProperty("msis");
+        Assert.That(t.GetProperty("replayed").GetInt64(), Is.GreaterThan(100));
+        Assert.That((t.GetProperty("mismatched").GetInt64(), t.GetProperty("unverified").GetInt64()), Is.EqualTo((0L, 0L)));
+        Assert.That(m.GetProperty("replayed").GetInt64(), Is.GreaterThan(10));
+        Assert.That(m.GetProperty("matched").GetInt64(), Is.EqualTo(m.GetProperty("replayed").GetInt64()));
+        // The cache table of the replay's summary is the run's, line for line.
+        static string Caches(string text) => string.Join('\n', text.Split('\n').SkipWhile(l => !l.StartsWith("cache ", StringComparison.Ordinal)).Take(4));
+        Assert.That(Caches(replay.Out), Is.EqualTo(Caches(run.Out)).And.Not.Empty);
+    }
+
+    [Test]
     public void AMismatchExitsWithOne()
     {
         File.WriteAllBytes(P("cap.hwtrace"), CaptureFiles.Trace());

@@ -12,7 +12,8 @@ namespace HwEmu.Traces.Replay;
 /// Re-executes a trace's stimulus through the models in record order at the recorded times: memory writes into
 /// guest memory, register writes through the bus (which makes the SMMU and ITS consume the commands placed in
 /// their queues), every DMA through the SMMU's timed translation (so latencies, cache statistics and the summary are
-/// recomputed) and every MSI write through the bus to its doorbell with the DeviceID side-band. Each recomputed
+/// recomputed) and every MSI write through the bus to its doorbell with the DeviceID side-band. DMA data transfers
+/// are not replayed: in a run they book DRAM on their own timing model (MachineBuilder), which no translation sees. Each recomputed
 /// translation is compared with the recorded one (same output address and read/write permission, or a fault of
 /// the same event type) and each MSI with the recorded delivery (same INTID and CPU, or dropped). Single-threaded
 /// and deterministic; nothing is allocated per step except for a listed mismatch.
@@ -23,15 +24,10 @@ public sealed class ReplayEngine : IGicObserver
     private readonly ReplayMachine _machine;
     private readonly RunResults _results;
     private readonly ReplayResult _result;
-    private readonly PriorityQueue<uint, (ulong Time, long Seq)> _dram = new();
     private readonly Emulator.Kernel.ClockDomain _recordedClock;
     private MsiTranslation _lastMsi;
     private bool _msiSeen;
     private ulong _msiIssue;
-    private long _dramSeq;
-    // The DMA whose pages are being translated: its first output address, failure and latest completion.
-    private ulong _dmaPa, _dmaDone;
-    private bool _dmaFailed, _dmaFirst = true;
 
     private ReplayEngine(ReplayScript script, ReplayMachine machine, string name)
     {
@@ -72,7 +68,6 @@ public sealed class ReplayEngine : IGicObserver
             ulong t = s.Kind == StepKind.Dma ? Arrival(in s) : s.Time;
             if (t < now) _result.TimeReversals++;
             else now = t;
-            DrainDram(now);
             switch (s.Kind)
             {
                 case StepKind.Memory:
@@ -92,7 +87,6 @@ public sealed class ReplayEngine : IGicObserver
                     break;
             }
         }
-        DrainDram(ulong.MaxValue);
         // A complete recording of a run covers the scenario's duration even if its last record is earlier.
         _results.SimulatedPs = !_script.Truncated && m.RunDurationPs > now ? m.RunDurationPs : now;
     }
@@ -105,17 +99,6 @@ public sealed class ReplayEngine : IGicObserver
         return cycle >= s.Latency ? _recordedClock.EdgeTime(cycle - s.Latency) : 0;
     }
 
-    // Data accesses of translated DMAs share the DRAM timing model with the SMMU's walks (as in a run), so they
-    // are booked at the DMA's translation completion, in time order with the translations that follow.
-    private void DrainDram(ulong now)
-    {
-        while (_dram.TryPeek(out uint bytes, out var at) && at.Time <= now)
-        {
-            _dram.Dequeue();
-            _machine.Smmu.MemoryTiming.Access(at.Time, (int)Math.Min(bytes, int.MaxValue));
-        }
-    }
-
     private void Translate(in ReplayStep s, ulong now)
     {
         var tx = new SmmuTransaction
@@ -126,7 +109,6 @@ public sealed class ReplayEngine : IGicObserver
         };
         _machine.Smmu.Translate(tx, now, out TranslationResult r);
         Count(in r, now);
-        TrackDma(in s, in r, tx.Write);
         var counts = _result.Translations;
         counts.Replayed++;
         ref readonly var e = ref _script.Translation(s.Expect);
@@ -143,26 +125,6 @@ public sealed class ReplayEngine : IGicObserver
         {
             _result.AddMismatch(new ReplayMismatch(e.Record, "translation", string.Create(CultureInfo.InvariantCulture,
                 $"sid 0x{s.Id:x} iova 0x{s.Address:x} {(tx.Write ? "write" : "read")}: expected {Expected(e)}, got {Got(r)}")));
-        }
-    }
-
-    private void TrackDma(in ReplayStep s, in TranslationResult r, bool write)
-    {
-        if (_dmaFirst)
-        {
-            _dmaPa = r.OutputAddress;
-            _dmaFailed = false;
-            _dmaDone = 0;
-            _dmaFirst = false;
-        }
-        if (!r.Succeeded) _dmaFailed = true;
-        if (r.CompletionTimePs > _dmaDone) _dmaDone = r.CompletionTimePs;
-        if ((s.Flags & ReplayScript.FlagLastPage) == 0) return;
-        _dmaFirst = true;
-        // Doorbell writes and accesses outside RAM never reach DRAM.
-        if (!_dmaFailed && _machine.Bus.IsRam(_dmaPa, Math.Max(1, s.Length)) && !(write && s.Length <= 8 && !_machine.Bus.IsRam(_dmaPa, s.Length)))
-        {
-            _dram.Enqueue(s.Length, (_dmaDone, _dramSeq++));
         }
     }
 

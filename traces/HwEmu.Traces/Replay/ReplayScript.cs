@@ -59,7 +59,7 @@ internal struct MsiExpectation
 /// </summary>
 public sealed class ReplayScript
 {
-    internal const byte FlagWrite = 1, FlagPrivileged = 2, FlagInstruction = 4, FlagSubstream = 8, FlagLastPage = 16;
+    internal const byte FlagWrite = 1, FlagPrivileged = 2, FlagInstruction = 4, FlagSubstream = 8;
 
     private ReplayStep[] _steps = new ReplayStep[1024];
     private TranslationExpectation[] _translations = new TranslationExpectation[256];
@@ -103,8 +103,6 @@ public sealed class ReplayScript
         var dma = new Dictionary<ulong, (byte Flags, uint Size, ulong Time)>();
         var msi = new Dictionary<(uint, uint), int>();
         var doorbellIssues = new Dictionary<ulong, Queue<ulong>>();
-        ulong lastTxn = ulong.MaxValue;
-        int lastStep = -1;
         while (reader.TryReadNext(out TraceRecord rec))
         {
             switch (rec.Type)
@@ -122,11 +120,11 @@ public sealed class ReplayScript
                     s.DmaIssued++;
                     break;
                 case TraceRecordType.Translation when rec.TryRead(out TranslationRecord t):
-                    s.AddTranslation(dma, doorbellIssues, ref lastTxn, ref lastStep, rec.Index, t.Time, t.LatencyCycles, t.TransactionId, t.StreamId, t.SubstreamId, t.SubstreamValid, t.InputAddress,
+                    s.AddTranslation(dma, doorbellIssues, rec.Index, t.Time, t.LatencyCycles, t.TransactionId, t.StreamId, t.SubstreamId, t.SubstreamValid, t.InputAddress,
                         new TranslationExpectation { Record = rec.Index, OutputAddress = t.OutputAddress, Permissions = t.Permissions });
                     break;
                 case TraceRecordType.TranslationFault when rec.TryRead(out TranslationFaultRecord f):
-                    s.AddTranslation(dma, doorbellIssues, ref lastTxn, ref lastStep, rec.Index, f.Time, f.LatencyCycles, f.TransactionId, f.StreamId, f.SubstreamId, f.SubstreamValid, f.InputAddress,
+                    s.AddTranslation(dma, doorbellIssues, rec.Index, f.Time, f.LatencyCycles, f.TransactionId, f.StreamId, f.SubstreamId, f.SubstreamValid, f.InputAddress,
                         new TranslationExpectation { Record = rec.Index, Fault = true, EventType = f.EventType });
                     break;
                 case TraceRecordType.MsiWrite when rec.TryRead(out MsiWriteRecord w):
@@ -162,7 +160,7 @@ public sealed class ReplayScript
     public long DmaIssued { get; private set; }
 
     private void AddTranslation(Dictionary<ulong, (byte Flags, uint Size, ulong Time)> dma, Dictionary<ulong, Queue<ulong>> doorbellIssues,
-        ref ulong lastTxn, ref int lastStep, long record, ulong time, uint latency, ulong txn, uint sid, uint ssid, bool ssv, ulong iova, TranslationExpectation e)
+        long record, ulong time, uint latency, ulong txn, uint sid, uint ssid, bool ssv, ulong iova, TranslationExpectation e)
     {
         int ei = TranslationExpectations;
         if (ei == _translations.Length) Array.Resize(ref _translations, ei * 2);
@@ -170,9 +168,6 @@ public sealed class ReplayScript
         TranslationExpectations++;
         // Without a DmaIssued record (a trace written by another tool) the access is a 4-byte read.
         var (flags, size, issued) = dma.TryGetValue(txn, out var d) ? d : ((byte)0, 4u, time);
-        if (lastTxn == txn && lastStep >= 0) _steps[lastStep].Flags &= unchecked((byte)~FlagLastPage);
-        lastTxn = txn;
-        lastStep = StepCount;
         if (!e.Fault && (flags & FlagWrite) != 0 && size <= 8)
         {
             if (!doorbellIssues.TryGetValue(e.OutputAddress, out var q)) doorbellIssues[e.OutputAddress] = q = new Queue<ulong>();
@@ -181,7 +176,7 @@ public sealed class ReplayScript
         Add(new ReplayStep
         {
             Kind = StepKind.Dma, Record = record, Time = time, Latency = latency, Address = iova, Id = sid, Id2 = ssid, Length = size, Issue = issued,
-            Expect = ei, Flags = (byte)(flags | FlagLastPage | (ssv ? FlagSubstream : 0)),
+            Expect = ei, Flags = (byte)(flags | (ssv ? FlagSubstream : 0)),
         });
     }
 
