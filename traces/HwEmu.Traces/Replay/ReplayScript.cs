@@ -102,7 +102,7 @@ public sealed class ReplayScript
         var s = new ReplayScript(reader.Header);
         var dma = new Dictionary<ulong, (byte Flags, uint Size, ulong Time)>();
         var msi = new Dictionary<(uint, uint), int>();
-        var doorbellIssues = new Dictionary<ulong, Queue<ulong>>();
+        var doorbellIssues = new Dictionary<(ulong, ulong), Queue<ulong>>();
         while (reader.TryReadNext(out TraceRecord rec))
         {
             switch (rec.Type)
@@ -131,8 +131,9 @@ public sealed class ReplayScript
                     int e = s.AddMsi(new MsiExpectation { Record = -1 });
                     msi[(w.DeviceId, w.Data)] = e;
                     msi[(uint.MaxValue, w.Data)] = e;
-                    // The interrupt latency a run reports starts when the endpoint issued the MSI write.
-                    ulong issue = doorbellIssues.TryGetValue(w.DoorbellAddress, out var q) && q.Count > 0 ? q.Dequeue() : w.Time;
+                    // The interrupt latency a run reports starts when the endpoint issued the MSI write: the DMA whose
+                    // translation to this doorbell completed when the doorbell was written.
+                    ulong issue = doorbellIssues.TryGetValue((w.DoorbellAddress, w.Time), out var q) && q.Count > 0 ? q.Dequeue() : w.Time;
                     s.Add(new ReplayStep { Kind = StepKind.Msi, Record = rec.Index, Time = w.Time, Address = w.DoorbellAddress, Value = w.Data, Id = w.DeviceId, Id2 = w.RequesterId, Issue = Math.Min(issue, w.Time), Expect = e });
                     break;
                 case TraceRecordType.InterruptDelivered when rec.TryRead(out InterruptDeliveredRecord i):
@@ -159,7 +160,7 @@ public sealed class ReplayScript
     /// <summary>DmaIssued records read (a DMA routed peer to peer or around the SMMU has no translation record).</summary>
     public long DmaIssued { get; private set; }
 
-    private void AddTranslation(Dictionary<ulong, (byte Flags, uint Size, ulong Time)> dma, Dictionary<ulong, Queue<ulong>> doorbellIssues,
+    private void AddTranslation(Dictionary<ulong, (byte Flags, uint Size, ulong Time)> dma, Dictionary<(ulong, ulong), Queue<ulong>> doorbellIssues,
         long record, ulong time, uint latency, ulong txn, uint sid, uint ssid, bool ssv, ulong iova, TranslationExpectation e)
     {
         int ei = TranslationExpectations;
@@ -170,8 +171,8 @@ public sealed class ReplayScript
         var (flags, size, issued) = dma.TryGetValue(txn, out var d) ? d : ((byte)0, 4u, time);
         if (!e.Fault && (flags & FlagWrite) != 0 && size <= 8)
         {
-            if (!doorbellIssues.TryGetValue(e.OutputAddress, out var q)) doorbellIssues[e.OutputAddress] = q = new Queue<ulong>();
-            if (q.Count < 4096) q.Enqueue(issued);
+            if (!doorbellIssues.TryGetValue((e.OutputAddress, time), out var q)) doorbellIssues[(e.OutputAddress, time)] = q = new Queue<ulong>();
+            q.Enqueue(issued);
         }
         Add(new ReplayStep
         {
