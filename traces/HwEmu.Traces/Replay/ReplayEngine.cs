@@ -198,6 +198,7 @@ public sealed class ReplayEngine : IGicObserver
         if (m.V2m is { } v2m) v2m.CurrentTimePs = now;
         _msiSeen = false;
         _msiIssue = s.Issue;
+        if ((s.Flags & ReplayScript.FlagBypass) != 0) _results.MsiBypasses++;
         long delivered0 = _delivered;
         var attrs = new BusAttributes(RequesterId: (ushort)s.Id2, DeviceId: s.Id);
         m.Bus.Write(s.Address, 4, s.Value, attrs);

@@ -59,7 +59,7 @@ internal struct MsiExpectation
 /// </summary>
 public sealed class ReplayScript
 {
-    internal const byte FlagWrite = 1, FlagPrivileged = 2, FlagInstruction = 4, FlagSubstream = 8;
+    internal const byte FlagWrite = 1, FlagPrivileged = 2, FlagInstruction = 4, FlagSubstream = 8, FlagBypass = 16;
 
     private ReplayStep[] _steps = new ReplayStep[1024];
     private TranslationExpectation[] _translations = new TranslationExpectation[256];
@@ -103,6 +103,7 @@ public sealed class ReplayScript
         var dma = new Dictionary<ulong, (byte Flags, uint Size, ulong Time)>();
         var msi = new Dictionary<(uint, uint), int>();
         var doorbellIssues = new Dictionary<(ulong, ulong), Queue<ulong>>();
+        var untranslatedWrites = new Dictionary<(ulong, ushort), Queue<ulong>>();
         while (reader.TryReadNext(out TraceRecord rec))
         {
             switch (rec.Type)
@@ -118,6 +119,12 @@ public sealed class ReplayScript
                         ((d.Attributes & DmaAttributes.Privileged) != 0 ? FlagPrivileged : 0) |
                         ((d.Attributes & DmaAttributes.Instruction) != 0 ? FlagInstruction : 0)), d.Size, d.Time);
                     s.DmaIssued++;
+                    if (d.Direction == DmaDirection.Write && d.Size <= 8)
+                    {
+                        // A doorbell write the fabric may route around the SMMU (MSI controller upstream).
+                        if (!untranslatedWrites.TryGetValue((d.Address, d.RequesterId), out var uq)) untranslatedWrites[(d.Address, d.RequesterId)] = uq = new Queue<ulong>();
+                        uq.Enqueue(d.Time);
+                    }
                     break;
                 case TraceRecordType.Translation when rec.TryRead(out TranslationRecord t):
                     s.AddTranslation(dma, doorbellIssues, rec.Index, t.Time, t.LatencyCycles, t.TransactionId, t.StreamId, t.SubstreamId, t.SubstreamValid, t.InputAddress,
@@ -133,8 +140,17 @@ public sealed class ReplayScript
                     msi[(uint.MaxValue, w.Data)] = e;
                     // The interrupt latency a run reports starts when the endpoint issued the MSI write: the DMA whose
                     // translation to this doorbell completed when the doorbell was written.
-                    ulong issue = doorbellIssues.TryGetValue((w.DoorbellAddress, w.Time), out var q) && q.Count > 0 ? q.Dequeue() : w.Time;
-                    s.Add(new ReplayStep { Kind = StepKind.Msi, Record = rec.Index, Time = w.Time, Address = w.DoorbellAddress, Value = w.Data, Id = w.DeviceId, Id2 = w.RequesterId, Issue = Math.Min(issue, w.Time), Expect = e });
+                    // Without such a translation the MSI bypassed the SMMU: its issue is the oldest untranslated small write
+                    // of that requester to the doorbell (posted writes stay in order on a link).
+                    bool bypass = false;
+                    ulong issue = w.Time;
+                    if (doorbellIssues.TryGetValue((w.DoorbellAddress, w.Time), out var q) && q.Count > 0) issue = q.Dequeue();
+                    else if (untranslatedWrites.TryGetValue((w.DoorbellAddress, w.RequesterId), out var uq) && uq.Count > 0)
+                    {
+                        issue = uq.Dequeue();
+                        bypass = true;
+                    }
+                    s.Add(new ReplayStep { Kind = StepKind.Msi, Record = rec.Index, Time = w.Time, Address = w.DoorbellAddress, Value = w.Data, Id = w.DeviceId, Id2 = w.RequesterId, Issue = Math.Min(issue, w.Time), Flags = bypass ? FlagBypass : (byte)0, Expect = e });
                     break;
                 case TraceRecordType.InterruptDelivered when rec.TryRead(out InterruptDeliveredRecord i):
                     var key = i.Source == InterruptSource.Gicv2m ? (uint.MaxValue, i.IntId) : (i.DeviceId, i.EventId);
@@ -154,7 +170,25 @@ public sealed class ReplayScript
             }
         }
         s.Truncated = reader.IsTruncated;
+        if (reader.Header.Scenario.StartsWith('{')) s.SetupMemoryFirst();
         return s;
+    }
+
+    /// <summary>
+    /// A <c>hwemu run</c> recording writes the host's set-up memory (queues, stream and ITS tables, page tables) as
+    /// whole pages once the set-up is done, after the register writes that made the SMMU and the ITS consume their
+    /// queues. Those pages hold what the queues contained when consumed (rings are not reused during set-up), so the
+    /// replay applies the time-0 memory writes before the time-0 register writes, keeping each kind's order.
+    /// </summary>
+    private void SetupMemoryFirst()
+    {
+        int end = 0;
+        while (end < StepCount && _steps[end].Time == 0 && _steps[end].Kind is StepKind.Memory or StepKind.Register) end++;
+        var memory = new List<ReplayStep>();
+        var rest = new List<ReplayStep>();
+        for (int i = 0; i < end; i++) (_steps[i].Kind == StepKind.Memory ? memory : rest).Add(_steps[i]);
+        memory.CopyTo(_steps, 0);
+        rest.CopyTo(_steps, memory.Count);
     }
 
     /// <summary>DmaIssued records read (a DMA routed peer to peer or around the SMMU has no translation record).</summary>
