@@ -115,6 +115,26 @@ public class QemuImportTests
     }
 
     [Test]
+    public void QueueBasesWrittenAsTwoHalvesAreFollowed()
+    {
+        const string log =
+            "gicv3_its_write GICv3 ITS write: offset 0x80 data 0x4258040f size 4\n" +
+            "gicv3_its_write GICv3 ITS write: offset 0x84 data 0xb8000000 size 4\n" +
+            "gicv3_its_process_command GICv3 ITS: processing command at offset 0x1: 0x5\n" +
+            "gicv3_its_cmd_sync GICv3 ITS: command SYNC\n" +
+            "gicv3_its_write GICv3 ITS write: offset 0x88 data 0x40 size 4\n" +
+            "smmuv3_write_mmio addr: 0x90 val:0x4bb00013 size: 0x4(0)\n" +
+            "smmuv3_write_mmio addr: 0x94 val:0x40000000 size: 0x4(0)\n" +
+            "smmuv3_cmdq_consume prod=9 cons=8 prod.wrap=0 cons.wrap=0\n" +
+            "smmuv3_cmdq_opcode <--- SMMU_CMD_SYNC\n" +
+            "smmuv3_write_mmio addr: 0x98 val:0x9 size: 0x4(0)\n";
+        var records = Records(Import(log).Trace);
+        var sync = ItsCommand.Sync(0);
+        Assert.That(records, Does.Contain(Mem(5000, 0x4258_0020, MemoryStructure.ItsCommandQueue, sync.Dw0, sync.Dw1, sync.Dw2, sync.Dw3)));
+        Assert.That(records, Does.Contain(Mem(10000, 0x4bb0_0080, MemoryStructure.SmmuCommandQueue, 0x46, 0)));
+    }
+
+    [Test]
     public void MsisCarryTheDeviceIdAndTheLpiQemuDelivered()
     {
         const string log =

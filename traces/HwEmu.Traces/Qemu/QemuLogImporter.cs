@@ -49,7 +49,7 @@ public sealed class QemuLogImporter
     private long _firstMicros = -1;
     private ulong _cmdqBase;
     private int _cmdqLog2;
-    private ulong _itsCbase;
+    private ulong _itsCbase, _itsCbaseRaw, _cmdqBaseRaw;
     private ulong _txn;
     private int _walkReads;
     private bool _configMiss, _iotlbHit;
@@ -340,6 +340,15 @@ public sealed class QemuLogImporter
         return (uint)v;
     }
 
+    /// <summary>A 64-bit register after a write of <paramref name="size"/> bytes at byte <paramref name="at"/> of it.</summary>
+    private static ulong Merge(ulong old, ulong at, int size, ulong value)
+    {
+        if (size >= 8 || at >= 8) return size >= 8 ? value : old;
+        int shift = (int)at * 8, bits = size * 8;
+        ulong mask = (bits >= 64 ? ulong.MaxValue : (1UL << bits) - 1) << shift;
+        return (old & ~mask) | ((value << shift) & mask);
+    }
+
     private void Malformed(string field) =>
         throw new QemuLogFormatException(_file, _lineNo, $"event {_event}: expected a number for \"{field}\"");
 
@@ -367,10 +376,12 @@ public sealed class QemuLogImporter
         FlushSmmuCommands(afterWrite: false);
         _writer.Append(new RegisterWriteRecord(_time, SmmuComponent, _platform.SmmuBase + offset, (byte)size, value));
         _stats.RegisterWrites++;
-        if (offset == 0x90)
+        // SMMU_CMDQ_BASE (ADDR[51:5], LOG2SIZE[4:0]), written whole or as two 32-bit halves.
+        if (offset is 0x90 or 0x94)
         {
-            _cmdqBase = value & 0x000F_FFFF_FFFF_FFE0UL; // SMMU_CMDQ_BASE.ADDR[51:5]
-            _cmdqLog2 = (int)(value & 0x1f);
+            _cmdqBaseRaw = Merge(_cmdqBaseRaw, offset - 0x90, (int)size, value);
+            _cmdqBase = _cmdqBaseRaw & 0x000F_FFFF_FFFF_FFE0UL;
+            _cmdqLog2 = (int)(_cmdqBaseRaw & 0x1f);
         }
         FlushSmmuCommandRecords();
     }
@@ -621,7 +632,12 @@ public sealed class QemuLogImporter
         FlushItsCommands();
         _writer.Append(new RegisterWriteRecord(_time, ItsComponent, _platform.ItsBase + offset, (byte)size, value));
         _stats.RegisterWrites++;
-        if (offset == 0x80 && size == 8) _itsCbase = value & 0x000F_FFFF_FFFF_F000UL; // GITS_CBASER.Physical_Address
+        if (offset is 0x80 or 0x84)
+        {
+            // GITS_CBASER.Physical_Address[51:12], written whole or as two 32-bit halves.
+            _itsCbaseRaw = Merge(_itsCbaseRaw, offset - 0x80, (int)size, value);
+            _itsCbase = _itsCbaseRaw & 0x000F_FFFF_FFFF_F000UL;
+        }
         FlushItsCommandRecords();
     }
 
