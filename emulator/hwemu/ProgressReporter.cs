@@ -21,11 +21,17 @@ public sealed class ProgressReporter(TextWriter writer, ulong endPs)
         double t = _wall.Elapsed.TotalSeconds;
         double interval = _terminal ? 0.25 : 5.0;
         if (t - _lastReport < interval) return;
+        Report(sim, t);
+    }
+
+    private void Report(Simulator sim, double t)
+    {
         _lastReport = t;
         double fraction = endPs == 0 ? 1 : Math.Min(1.0, sim.Now / (double)endPs);
+        ulong shownEnd = endPs == 0 ? sim.Now : endPs;
         double rate = sim.Statistics.EventsExecuted / Math.Max(t, 1e-9);
         var inv = CultureInfo.InvariantCulture;
-        string text = $"{SimDuration.Format(sim.Now)} / {SimDuration.Format(endPs)} simulated, {(rate / 1e6).ToString("0.00", inv)} M events/s";
+        string text = $"{SimDuration.Format(sim.Now)} / {SimDuration.Format(shownEnd)} simulated, {(rate / 1e6).ToString("0.00", inv)} M events/s";
         if (_terminal)
         {
             int filled = (int)(fraction * 30);
@@ -35,9 +41,10 @@ public sealed class ProgressReporter(TextWriter writer, ulong endPs)
         else writer.WriteLine($"progress {(fraction * 100).ToString("0", inv)}% {text}");
     }
 
-    /// <summary>Ends the bar.</summary>
-    public void Done()
+    /// <summary>Ends the bar (a terminal) or writes the final progress line (a log).</summary>
+    public void Done(Simulator? sim = null)
     {
+        if (sim is not null) Report(sim, _wall.Elapsed.TotalSeconds);
         if (_drawn) writer.WriteLine();
     }
 }

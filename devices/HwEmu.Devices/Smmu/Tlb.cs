@@ -43,6 +43,7 @@ public sealed class Tlb
     private readonly ReplacementState _repl;
     private readonly bool _lru;
     private long _hits, _misses;
+    private ulong _sizes; // bit n: entries of 2^n bytes have been inserted
 
     /// <summary>Creates a TLB with the given geometry.</summary>
     public Tlb(CacheGeometry geometry, ulong seed)
@@ -85,30 +86,45 @@ public sealed class Tlb
     public int Lookup(ulong va, int asid, int vmid, int indexShift)
     {
         if (_sets == 0) { _misses++; return -1; }
-        int i = SetOf(va, indexShift) * _ways, end = i + _ways;
+        int i = Probe(va, asid, vmid, indexShift);
+        // An entry is filed in the set its own page/block size selects (so a 2 MiB block is found from any of its
+        // 4 KiB pages); probe the other sizes present only when the granule-sized probe misses.
+        ulong others = _sizes & ~(1UL << indexShift);
+        while (i < 0 && others != 0)
+        {
+            int shift = System.Numerics.BitOperations.TrailingZeroCount(others);
+            others &= others - 1;
+            i = Probe(va, asid, vmid, shift);
+        }
+        if (i < 0) { _misses++; return -1; }
+        _hits++;
+        if (_lru) _repl.Touch(i);
+        return i;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Probe(ulong va, int asid, int vmid, int shift)
+    {
+        int i = SetOf(va, shift) * _ways, end = i + _ways;
         var entries = _entries;
         for (; i < end; i++)
         {
             ref readonly var e = ref entries[i];
-            if (((va ^ e.VaBase) & ~e.Mask) == 0 && e.Valid && e.Asid == asid && e.Vmid == vmid)
-            {
-                _hits++;
-                if (_lru) _repl.Touch(i);
-                return i;
-            }
+            if (((va ^ e.VaBase) & ~e.Mask) == 0 && e.Valid && e.Asid == asid && e.Vmid == vmid) return i;
         }
-        _misses++;
         return -1;
     }
 
-    /// <summary>The entry at <paramref name="index"/>.</summary>
+    /// <summary>The entry at <paramref name="index"/> (as returned by <see cref="Lookup"/>).</summary>
     public ref readonly TlbEntry this[int index] => ref _entries[index];
 
     /// <summary>Inserts a translation for the page containing <paramref name="va"/>.</summary>
     public void Insert(ulong va, int indexShift, in TlbEntry entry)
     {
         if (_sets == 0) return;
-        int set = SetOf(va, indexShift), baseIdx = set * _ways, free = -1;
+        int shift = entry.SizeLog2 is > 0 and < 64 ? entry.SizeLog2 : indexShift;
+        _sizes |= 1UL << shift;
+        int set = SetOf(va, shift), baseIdx = set * _ways, free = -1;
         for (int w = 0; w < _ways; w++)
             if (!_entries[baseIdx + w].Valid) { free = w; break; }
         int idx = baseIdx + _repl.Victim(set, free);
@@ -142,6 +158,7 @@ public sealed class Tlb
     {
         Array.Clear(_entries);
         _repl.Clear();
+        _sizes = 0;
         _hits = _misses = 0;
         Inserts = Invalidated = 0;
     }

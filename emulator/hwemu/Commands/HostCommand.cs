@@ -3,6 +3,8 @@ using HwEmu.Devices.Host;
 using HwEmu.Devices.Host.Iommu;
 using HwEmu.Devices.Host.Vfio;
 using HwEmu.Devices.Pcie;
+using HwEmu.Devices.Platform;
+using HwEmu.Devices.Platform.Machine;
 
 namespace HwEmu.Cli.Commands;
 
@@ -27,12 +29,22 @@ public static class HostCommand
         return host;
     }
 
+    // The host's view of a scenario: the same topology description the run's fabric is built from.
+    private static HostPlatform ScenarioPlatform(string name)
+    {
+        if (!File.Exists(name) && !BuiltInScenarios.TryGet(name, out _))
+            throw new BadInputException($"SCENARIO: '{name}' is not a scenario file, a built-in scenario ({string.Join(", ", BuiltInScenarios.Names)}) " +
+                                        $"or a built-in platform ({string.Join(", ", HostPlatform.BuiltInNames)})");
+        return ScenarioHostPlatform.Build(RunCommand.Load(name));
+    }
+
     private static Command Sub(string name, string description, TextWriter output, bool needsDevice,
         Func<HostSystem, PciBdf?, VfioOptions, TextWriter, bool> action)
     {
-        var platform = new Argument<string>("PLATFORM")
+        var platform = new Argument<string>("SCENARIO")
         {
-            Description = $"Built-in platform: {string.Join(", ", HostPlatform.BuiltInNames)} (default {HostPlatform.BuiltInNames[0]})",
+            Description = $"Scenario file or built-in scenario ({string.Join(", ", BuiltInScenarios.Names)}), or built-in platform " +
+                          $"({string.Join(", ", HostPlatform.BuiltInNames)}); default {HostPlatform.BuiltInNames[0]}",
             Arity = ArgumentArity.ZeroOrOne,
             DefaultValueFactory = _ => HostPlatform.BuiltInNames[0],
         };
@@ -44,8 +56,7 @@ public static class HostCommand
         cmd.SetAction(parse =>
         {
             string platformName = parse.GetValue(platform)!;
-            var p = HostPlatform.BuiltIn(platformName)
-                ?? throw new BadInputException($"PLATFORM: '{platformName}' is not a built-in platform (expected one of {string.Join(", ", HostPlatform.BuiltInNames)})");
+            var p = HostPlatform.BuiltIn(platformName) ?? ScenarioPlatform(platformName);
             if (parse.GetValue(kernel) is string k)
             {
                 if (!KernelVersion.TryParse(k, out var version)) throw new BadInputException($"--kernel: '{k}' is not a kernel version like 6.1 or 6.3.0");

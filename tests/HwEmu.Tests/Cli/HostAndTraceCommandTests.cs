@@ -43,7 +43,7 @@ public class HostAndTraceCommandTests
         Assert.That(Hwemu("host", "vfio-info", "--device", "00:01.0", "--kernel", "6.6").Out, Does.Contain("argsz -> 120"));
     }
 
-    [TestCase("PLATFORM: 'nope'", "host", "groups", "nope")]
+    [TestCase("SCENARIO: 'nope'", "host", "groups", "nope")]
     [TestCase("--device", "host", "vfio-info")]
     [TestCase("--device: 'zz:zz'", "host", "iova-ranges", "--device", "zz:zz")]
     [TestCase("--kernel: 'six'", "host", "groups", "--kernel", "six")]

@@ -1,0 +1,154 @@
+using HwEmu.Devices.Platform;
+using HwEmu.Devices.Platform.Machine;
+using HwEmu.Devices.Smmu;
+using HwEmu.Traces.Format;
+using SmmuSource = HwEmu.Devices.Smmu.TranslationSource;
+using TraceSource = HwEmu.Traces.Format.TranslationSource;
+
+namespace HwEmu.Traces.Recording;
+
+/// <summary>
+/// Records a <c>hwemu run</c> as a HwEmu trace: each <see cref="IRunObserver"/> callback becomes the record with the
+/// same fields, appended through a <see cref="TraceRecorder"/> (encoding on the run's thread into pooled blocks,
+/// file I/O on a background task). The header carries the scenario as JSON (<see cref="ScenarioWriter"/>, which
+/// <see cref="ScenarioLoader.Parse"/> reads back to an equal scenario) and the seed, so a replay can rebuild the
+/// platform with <see cref="MachineBuilder.BuildHardware(Scenario)"/>. Peer-to-peer bypasses and completions have no record
+/// type in format version 1 and are not written.
+/// </summary>
+public sealed class RunTraceRecorder : IRunObserver, IDisposable
+{
+    private readonly TraceRecorder _recorder;
+    private bool _disposed;
+
+    /// <summary>Records into <paramref name="recorder"/> (its writer already holds the header).</summary>
+    public RunTraceRecorder(TraceRecorder recorder)
+    {
+        ArgumentNullException.ThrowIfNull(recorder);
+        _recorder = recorder;
+    }
+
+    /// <summary>The header a recording of <paramref name="scenario"/> carries.</summary>
+    public static TraceHeader HeaderFor(Scenario scenario, string emulatorVersion)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        return new TraceHeader
+        {
+            EmulatorVersion = emulatorVersion ?? "",
+            Platform = scenario.Name,
+            Scenario = ScenarioWriter.ToJson(scenario, indented: false),
+            Seed = scenario.Seed,
+        };
+    }
+
+    /// <summary>Creates the trace file <paramref name="path"/> for a run of <paramref name="scenario"/>.</summary>
+    public static RunTraceRecorder Create(string path, Scenario scenario, string emulatorVersion, TraceWriterOptions? options = null)
+    {
+        var writer = TraceWriter.Create(path, HeaderFor(scenario, emulatorVersion), options);
+        return new RunTraceRecorder(new TraceRecorder(writer));
+    }
+
+    /// <summary>Creates a recording of <paramref name="scenario"/> into <paramref name="stream"/>.</summary>
+    public static RunTraceRecorder Create(Stream stream, Scenario scenario, string emulatorVersion, TraceWriterOptions? options = null, bool leaveOpen = false)
+    {
+        var writer = new TraceWriter(stream, HeaderFor(scenario, emulatorVersion), options, leaveOpen);
+        return new RunTraceRecorder(new TraceRecorder(writer));
+    }
+
+    /// <summary>Records appended so far.</summary>
+    public long Records => _recorder.RecordsAppended;
+
+    /// <inheritdoc/>
+    public void OnHostMemoryWrite(ulong timePs, ulong address, ReadOnlySpan<byte> data, HostStructure structure) =>
+        _recorder.Append(new MemoryWriteRecord(timePs, address, (MemoryStructure)structure, data));
+
+    /// <inheritdoc/>
+    public void OnRegisterWrite(ulong timePs, ushort component, ulong address, int size, ulong value) =>
+        _recorder.Append(new RegisterWriteRecord(timePs, component, address, (byte)size, value));
+
+    /// <inheritdoc/>
+    public void OnSmmuCommand(ulong timePs, uint consumerIndex, ulong dword0, ulong dword1, byte error) =>
+        _recorder.Append(new SmmuCommandRecord(timePs, 0, consumerIndex, (byte)dword0, error, dword0, dword1));
+
+    /// <inheritdoc/>
+    public void OnItsCommand(ulong timePs, uint queueOffset, ulong dword0, ulong dword1, ulong dword2, ulong dword3, uint error) =>
+        _recorder.Append(new ItsCommandRecord(timePs, 0, queueOffset, (byte)dword0, error, (uint)(dword0 >> 32), (uint)dword1, dword0, dword1, dword2, dword3));
+
+    /// <inheritdoc/>
+    public void OnDmaIssued(in RunDma dma)
+    {
+        DmaAttributes a = DmaAttributes.NonSecure;
+        if (dma.Privileged) a |= DmaAttributes.Privileged;
+        if (dma.Instruction) a |= DmaAttributes.Instruction;
+        _recorder.Append(new DmaIssuedRecord(dma.TimePs, dma.TransactionId, dma.RequesterId, dma.StreamId, dma.SubstreamId, dma.SubstreamValid,
+            dma.Address, dma.Size, dma.Write ? DmaDirection.Write : DmaDirection.Read, a));
+    }
+
+    /// <inheritdoc/>
+    public void OnDmaCompleted(ulong timePs, ulong transactionId, bool error) { }
+
+    /// <inheritdoc/>
+    public void OnTranslation(ulong timePs, ulong transactionId, in SmmuTransaction transaction, in TranslationResult result)
+    {
+        uint cycles = (uint)Math.Min(result.LatencyCycles, uint.MaxValue);
+        if (result.Succeeded)
+        {
+            _recorder.Append(new TranslationRecord(timePs, transactionId, transaction.StreamId, transaction.SubstreamId, transaction.SubstreamValid,
+                transaction.Address, result.OutputAddress, Permissions(result.Permissions, result.Status), cycles, ServedBy(in result),
+                (byte)Math.Min(result.DescriptorFetches, byte.MaxValue)));
+            return;
+        }
+        SmmuEventRecord e = result.Event;
+        _recorder.Append(new TranslationFaultRecord(timePs, transactionId, transaction.StreamId, transaction.SubstreamId, transaction.SubstreamValid,
+            transaction.Address, (byte)e.Type, result.RazWi ? FaultAction.TerminatedSilently : FaultAction.Terminated, cycles, result.EventRecorded,
+            e.Dword0, e.Dword1, e.Dword2, e.Dword3));
+    }
+
+    /// <inheritdoc/>
+    public void OnMsiWrite(ulong timePs, ushort requesterId, uint deviceId, ulong doorbellAddress, uint data) =>
+        _recorder.Append(new MsiWriteRecord(timePs, requesterId, deviceId, doorbellAddress, data));
+
+    /// <inheritdoc/>
+    public void OnInterruptDelivered(ulong timePs, uint intId, int cpu, RunInterruptSource source, uint deviceId, uint eventId) =>
+        _recorder.Append(new InterruptDeliveredRecord(timePs, intId, (uint)cpu, (InterruptSource)source, deviceId, eventId));
+
+    /// <inheritdoc/>
+    public void OnPeerToPeer(ulong timePs, ulong transactionId, ushort requesterId, ulong address, int peerEndpoint) { }
+
+    /// <summary>What served a translation, in the trace format's terms.</summary>
+    public static TraceSource ServedBy(in TranslationResult r) => r.Source switch
+    {
+        SmmuSource.Gbpa => TraceSource.GlobalBypass,
+        SmmuSource.ConfigCache or SmmuSource.ConfigFetch => TraceSource.StreamBypass,
+        SmmuSource.Tlb => TraceSource.Iotlb,
+        _ => r.ConfigCacheHit ? TraceSource.Walk : TraceSource.WalkWithConfigFetch,
+    };
+
+    /// <summary>The permissions an unprivileged PCIe requester gets, in the trace format's terms.</summary>
+    public static AccessPermissions Permissions(SmmuPermissions p, TranslationStatus status)
+    {
+        if (status == TranslationStatus.Bypass) return AccessPermissions.Read | AccessPermissions.Write | AccessPermissions.Execute;
+        AccessPermissions a = AccessPermissions.None;
+        if ((p & SmmuPermissions.UserRead) != 0) a |= AccessPermissions.Read;
+        if ((p & SmmuPermissions.UserWrite) != 0) a |= AccessPermissions.Write;
+        if ((p & SmmuPermissions.UserExec) != 0) a |= AccessPermissions.Execute;
+        if (a == AccessPermissions.None && (p & (SmmuPermissions.PrivRead | SmmuPermissions.PrivWrite | SmmuPermissions.PrivExec)) != 0)
+        {
+            a = AccessPermissions.PrivilegedOnly;
+            if ((p & SmmuPermissions.PrivRead) != 0) a |= AccessPermissions.Read;
+            if ((p & SmmuPermissions.PrivWrite) != 0) a |= AccessPermissions.Write;
+            if ((p & SmmuPermissions.PrivExec) != 0) a |= AccessPermissions.Execute;
+        }
+        return a;
+    }
+
+    /// <summary>Flushes the last block and closes the file.</summary>
+    public void Complete() => _recorder.Complete();
+
+    /// <summary>Completes the recording and releases the file.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _recorder.Dispose();
+    }
+}
