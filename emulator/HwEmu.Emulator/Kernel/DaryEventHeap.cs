@@ -50,10 +50,13 @@ internal sealed class DaryEventHeap<TArity> : IEventHeap where TArity : struct, 
         SiftUp(_count++, entry);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void RemoveRoot()
     {
         int last = --_count;
-        if (last > 0) SiftDown(0, _items[last]);
+        // One or two entries (the calendar queue's usual current bucket): no sift.
+        if (last == 1) _items[0] = _items[1];
+        else if (last > 1) SiftDown(0, _items[last]);
     }
 
     public void ReplaceRoot(in EventEntry entry) => SiftDown(0, entry);

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 // The queue structure chosen by measurement (docs/kernel.md, "Event queue").
-using EventQueue = HwEmu.Emulator.Kernel.RadixEventQueue;
+using EventQueue = HwEmu.Emulator.Kernel.CalendarEventQueue;
 
 namespace HwEmu.Emulator.Kernel;
 

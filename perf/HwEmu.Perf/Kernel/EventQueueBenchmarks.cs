@@ -16,6 +16,7 @@ public class EventQueueBenchmarks
     private DaryEventHeap<BinaryArity> _binary = null!;
     private DaryEventHeap<QuaternaryArity> _quaternary = null!;
     private RadixEventQueue _radix = null!;
+    private CalendarEventQueue _calendar = null!;
     private ulong _x;
     private ulong _sequence;
 
@@ -23,13 +24,14 @@ public class EventQueueBenchmarks
     [Params(1, 1_000, 1_000_000)]
     public int Pending { get; set; }
 
-    /// <summary>Fills the three structures with the same entries.</summary>
+    /// <summary>Fills the four structures with the same entries.</summary>
     [GlobalSetup]
     public void Setup()
     {
         _binary = new DaryEventHeap<BinaryArity>();
         _quaternary = new DaryEventHeap<QuaternaryArity>();
         _radix = new RadixEventQueue();
+        _calendar = new CalendarEventQueue();
         _x = 0x9E3779B97F4A7C15UL;
         for (int i = 0; i < Pending; i++)
         {
@@ -37,7 +39,11 @@ public class EventQueueBenchmarks
             _binary.Push(e);
             _quaternary.Push(e);
             _radix.Push(e);
+            _calendar.Push(e);
         }
+        // Let the calendar queue settle on its geometry (an adaptation epoch is at least Pending removals), as it
+        // has in any simulation that has run for a while.
+        Hold(_calendar, Math.Max(4 * Pending, 200_000));
     }
 
     /// <summary>Binary heap.</summary>
@@ -52,10 +58,14 @@ public class EventQueueBenchmarks
     [Benchmark(OperationsPerInvoke = OpsPerInvoke)]
     public void Radix() => Hold(_radix);
 
+    /// <summary>Calendar queue: timing wheel with adaptive bucket width (the simulator's queue).</summary>
+    [Benchmark(OperationsPerInvoke = OpsPerInvoke)]
+    public void Calendar() => Hold(_calendar);
+
     // Generic over the concrete sealed type so every call is direct, as in the simulator.
-    private void Hold<TQueue>(TQueue queue) where TQueue : class, IEventHeap
+    private void Hold<TQueue>(TQueue queue, int operations = OpsPerInvoke) where TQueue : class, IEventHeap
     {
-        for (int i = 0; i < OpsPerInvoke; i++)
+        for (int i = 0; i < operations; i++)
         {
             var root = queue.Root;
             queue.ReplaceRoot(new EventEntry(root.Time + NextDelay(), 0, ++_sequence, root.Slot));

@@ -19,9 +19,17 @@ public class SimulatorBenchmarks
     [Params(1, 1_000, 1_000_000)]
     public int Pending { get; set; }
 
-    /// <summary>Builds the simulator with <see cref="Pending"/> timers.</summary>
+    /// <summary>
+    /// Builds the simulator with <see cref="Pending"/> timers and runs it until its event queue has settled on its
+    /// geometry (an adaptation epoch is at least <see cref="Pending"/> events), as in any simulation that has run
+    /// for a while.
+    /// </summary>
     [GlobalSetup]
-    public void Setup() => _workload = new TimerWorkload(Pending);
+    public void Setup()
+    {
+        _workload = new TimerWorkload(Pending);
+        _workload.Run(Math.Max(4L * Pending, 200_000));
+    }
 
     /// <summary>Dispatches events (each re-arms itself).</summary>
     [Benchmark(OperationsPerInvoke = EventsPerInvoke)]

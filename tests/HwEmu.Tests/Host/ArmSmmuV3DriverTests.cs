@@ -104,11 +104,11 @@ public class ArmSmmuV3DriverTests
         Assert.That(bed.Memory.Read64(d.CdTable), Is.EqualTo(0x0001_E204_C000_3510UL));
         Assert.That(bed.Memory.Read64(d.CdTable + 8), Is.EqualTo(d.Table!.Pgd));
         Assert.That(bed.Memory.Read64(d.CdTable + 16), Is.EqualTo(0UL));
-        Assert.That(bed.Memory.Read64(d.CdTable + 24), Is.EqualTo(d.Table.Mair));
+        Assert.That(bed.Memory.Read64(d.CdTable + 24), Is.EqualTo(0xffff_ffff_f404_ff44UL), "MAIR as the kernel's int arithmetic leaves it");
         // The level-1 descriptor of StreamIDs 0..255: SPAN 9, L2Ptr.
         Assert.That(bed.Memory.Read64(bed.Driver.StreamTableBase), Is.EqualTo((ste & ~0x3fffUL) | 9));
-        // A neighbour in the same level-2 table stays abort.
-        Assert.That(bed.Memory.Read64(ste + 64), Is.EqualTo(1UL));
+        // A neighbour in the same level-2 table stays abort (SHCFG = incoming, as every no-domain STE).
+        Assert.That((bed.Memory.Read64(ste + 64), bed.Memory.Read64(ste + 72)), Is.EqualTo((1UL, 1UL << 44)));
         Assert.That(bed.Dma(9, 0x1000).Status, Is.EqualTo(TranslationStatus.Abort));
     }
 
@@ -153,11 +153,13 @@ public class ArmSmmuV3DriverTests
         var e = events[0];
         Assert.That((e.Type, e.StreamId, e.InputAddress, e.Read, e.Stage2), Is.EqualTo((SmmuEventType.FTranslation, 8u, 0xffff_f010UL, true, false)));
         Assert.That(e.Dword0, Is.EqualTo(0x0000_0008_0000_0010UL));
+        Assert.That(e.Dword1, Is.EqualTo(0x0000_0208_0000_0000UL), "RnW (read), CLASS = IN, stage 1");
+        Assert.That((e.Dword2, e.Dword3), Is.EqualTo((0xffff_f010UL, 0UL)));
         Assert.That(bed.Driver.KernelLog.TakeLast(5), Is.EqualTo(new[]
         {
             "arm-smmu-v3 arm-smmu-v3.0.auto: event 0x10 received:",
             "arm-smmu-v3 arm-smmu-v3.0.auto: \t0x0000000800000010",
-            $"arm-smmu-v3 arm-smmu-v3.0.auto: \t0x{e.Dword1:x16}",
+            "arm-smmu-v3 arm-smmu-v3.0.auto: \t0x0000020800000000",
             "arm-smmu-v3 arm-smmu-v3.0.auto: \t0x00000000fffff010",
             "arm-smmu-v3 arm-smmu-v3.0.auto: \t0x0000000000000000",
         }));
@@ -286,6 +288,9 @@ public class ArmSmmuV3DriverTests
         d.Detach([5u]);
         Assert.That(bed.Memory.Read64(ste), Is.EqualTo(0x1UL));
         Assert.That(bed.Dma(5, 0x4123_4567).Status, Is.EqualTo(TranslationStatus.Abort));
+        Assert.That(d.Attach([5u]), Is.EqualTo(Errno.None));
+        bed.Driver.FreeDomain(domain);
+        Assert.That((bed.Memory.Read64(ste), bed.Driver.StreamDomain(5), bed.Driver.DriverDomain(domain)), Is.EqualTo((0x1UL, (ArmSmmuDomain?)null, (ArmSmmuDomain?)null)));
     }
 
     [Test]

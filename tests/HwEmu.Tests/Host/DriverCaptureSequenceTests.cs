@@ -96,8 +96,7 @@ public class DriverCaptureSequenceTests
     /// virtio-blk (0x10). The capture's NVMe I/O unmaps at 0xfffdf000 (their IOVA depends on the whole NVMe
     /// allocation history) are left out of the comparison.
     /// </summary>
-    [Test]
-    public void BootSequenceMatchesTheCapture()
+    private static Machine BootToMsiSetup()
     {
         var m = new Machine();
         var bed = m.Bed;
@@ -134,6 +133,15 @@ public class DriverCaptureSequenceTests
         bed.ItsDriver.Unmask(vdev, 0);
         bed.ItsDriver.Unmask(vdev, 1);
 
+        return m;
+    }
+
+    /// <summary>The driver calls of <see cref="BootToMsiSetup"/> issue exactly the capture's commands.</summary>
+    [Test]
+    public void BootSequenceMatchesTheCapture()
+    {
+        var m = BootToMsiSetup();
+        var bed = m.Bed;
         var trace = Trace();
         int end = trace.IndexOf("ITS INV DeviceID 0x10 EventID 0x1") + 2; // through its SYNC
         Assert.That(end, Is.GreaterThan(2));
@@ -226,6 +234,52 @@ public class DriverCaptureSequenceTests
         var expected = trace.Take(end).Select(w => (w.Offset, w.Size, MaskPa(w.Offset, w.Value, bases))).ToList();
         var ours = bed.ItsMmio.Writes.Select(w => (w.Offset, w.Size, MaskPa(w.Offset, w.Value, bases))).ToList();
         Assert.That(ours, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void ItsTablesAfterBootMatchTheCapturesRamImage()
+    {
+        var image = new HwEmu.Emulator.Memory.PhysicalMemory();
+        image.LoadImageFile(Path.Combine(TestContext.CurrentContext.TestDirectory, "Data", "qemu-virt-its-nvme", "ram.bin.gz"), 0x4000_0000);
+        var m = BootToMsiSetup();
+        var its = m.Bed.ItsDriver;
+        // LPI configuration bytes: 0x2000..0x2003 enabled (0xa3), the rest default (0xa2). PROPBASER PA 0x425b0000.
+        for (uint i = 0; i < 64; i++)
+            Assert.That(m.Bed.Memory.Read8(its.PropTable + i), Is.EqualTo(image.Read8(0x425b_0000 + i)), $"LPI {8192 + i}");
+        // Device table (BASER0 PA 0x42590000): L1[0] valid, L2 page; DTEs of 8 and 0x10 valid with Size 0.
+        ulong l1 = m.Bed.Memory.Read64(m.Bed.Its.DeviceTable.Base), cl1 = image.Read64(0x4259_0000);
+        Assert.That((l1 >> 52, m.Bed.Memory.Read64(m.Bed.Its.DeviceTable.Base + 8)), Is.EqualTo((cl1 >> 52, image.Read64(0x4259_0008))));
+        ulong l2 = l1 & 0x000f_ffff_ffff_f000UL, cl2 = cl1 & 0x000f_ffff_ffff_f000UL;
+        foreach (uint id in new[] { 8u, 0x10u })
+            Assert.That(m.Bed.Memory.Read64(l2 + id * 8) & 0x3f, Is.EqualTo(image.Read64(cl2 + id * 8) & 0x3f), $"DTE {id:x}: V, Size");
+        Assert.That(m.Bed.Memory.Read64(m.Bed.Its.CollectionTable.Base), Is.EqualTo(image.Read64(0x425a_0000)), "CTE 0: valid, RDbase 0");
+    }
+
+    [Test]
+    public void StructuresMatchTheCapturesRamImage()
+    {
+        // The capture's RAM: stream table L1 at 0x43079000 (STRTAB_BASE), NVMe's STE (SID 8) and CD.
+        var image = new HwEmu.Emulator.Memory.PhysicalMemory();
+        image.LoadImageFile(Path.Combine(TestContext.CurrentContext.TestDirectory, "Data", "qemu-virt-its-nvme", "ram.bin.gz"), 0x4000_0000);
+        const ulong pa = 0x000f_ffff_ffff_ffc0UL;
+        ulong cl1 = image.Read64(0x4307_9000), cl2 = cl1 & pa;
+        ulong cSte = cl2 + 8 * 64, cCd = image.Read64(cSte) & pa;
+
+        var m = new Machine();
+        Assert.That(m.Bed.Driver.Reset(), Is.EqualTo(Errno.None));
+        var d = (ArmSmmuDomain)m.Bed.Driver.AttachDefaultDomain(m.Host, m.Host.Groups[0])!.Ops!;
+        var mem = m.Bed.Memory;
+        ulong l1 = mem.Read64(m.Bed.Driver.StreamTableBase), ste = m.Bed.Driver.SteAddress(8);
+        Assert.That(l1 & ~pa, Is.EqualTo(cl1 & ~pa), "L1 descriptor SPAN");
+        for (int w = 0; w < 8; w++)
+        {
+            ulong mask = w == 0 ? ~pa : ulong.MaxValue;
+            Assert.That(mem.Read64(ste + (ulong)w * 8) & mask, Is.EqualTo(image.Read64(cSte + (ulong)w * 8) & mask), $"STE word {w}");
+            Assert.That(mem.Read64(ste + 64 + (ulong)w * 8), Is.EqualTo(image.Read64(cSte + 64 + (ulong)w * 8)), $"SID 9 STE word {w}");
+        }
+        ulong cd = d.CdTable;
+        Assert.That(mem.Read64(cd), Is.EqualTo(image.Read64(cCd)), "CD word 0: TCR, flags, ASID 1");
+        for (int w = 2; w < 8; w++) Assert.That(mem.Read64(cd + (ulong)w * 8), Is.EqualTo(image.Read64(cCd + (ulong)w * 8)), $"CD word {w}");
     }
 
     [Test]

@@ -27,7 +27,7 @@ internal sealed class DriverTestBed
         TermModelAbortOnly = true,
     };
 
-    public DriverTestBed(SmmuConfig? smmu = null, ArmSmmuV3DriverOptions? options = null, int cpus = 1, bool reset = true, bool record = true, bool recordMmio = false)
+    public DriverTestBed(SmmuConfig? smmu = null, ArmSmmuV3DriverOptions? options = null, int cpus = 1, bool reset = true, bool record = true, bool recordMmio = false, ItsConfig? its = null)
     {
         Memory = new PhysicalMemory();
         Bus = new SystemBus(Memory);
@@ -37,7 +37,7 @@ internal sealed class DriverTestBed
         Bus.AddDevice(SmmuBase, SmmuRegisters.WindowSize, recordMmio ? SmmuMmio : Smmu);
         Gic = new Gicv3(Bus, new GicConfig { Cpus = cpus });
         Gic.Attach();
-        Its = new GicV3Its(Gic);
+        Its = new GicV3Its(Gic, its);
         ItsMmio = new MmioRecorder(Its);
         if (recordMmio) Bus.AddDevice(Its.Config.BaseAddress, GicV3Its.FrameSize, ItsMmio);
         else Its.Attach();

@@ -190,4 +190,57 @@ public class ItsDriverTests
         Assert.That(drv.KernelLog[^1], Does.StartWith("ITS queue timeout"));
         Assert.That(drv.Prepare(8, 1), Is.Null);
     }
+
+    [Test]
+    public void PtaItsTargetsRedistributorAddresses()
+    {
+        var bed = new DriverTestBed(cpus: 2, its: new ItsConfig { Pta = true });
+        Assert.That(bed.ItsDriver.Init(), Is.EqualTo(Errno.None));
+        // RDbase = RD_base physical address >> 16: 0x080A0000 and 0x080C0000.
+        Assert.That(Names(bed.ItsDriver.CommandLog), Is.EqualTo(new[]
+        {
+            "MAPC ICID 0x0 RDbase 0x80a V 1", "SYNC RDbase 0x80a", "INVALL ICID 0x0", "SYNC RDbase 0x80a",
+            "MAPC ICID 0x1 RDbase 0x80c V 1", "SYNC RDbase 0x80c", "INVALL ICID 0x1", "SYNC RDbase 0x80c",
+        }));
+        var dev = bed.ItsDriver.Prepare(8, 2)!;
+        Assert.That(bed.ItsDriver.AllocateVectors(dev, 2, out var v), Is.EqualTo(Errno.None));
+        bed.ItsDriver.Unmask(dev, 1);
+        Assert.That(bed.Bus.Write(bed.ItsDriver.TranslaterAddress, 4, v[1].Message.Data, new BusAttributes(DeviceId: 8)), Is.EqualTo(BusStatus.Ok));
+        Assert.That(bed.Gic.CpuInterfaces[1].Count(v[1].IntId), Is.EqualTo(1));
+        Assert.That(bed.Its.CommandErrors, Is.EqualTo(0));
+    }
+
+    [Test]
+    public void HostDeviceConveniencesUseItsDeviceIdAndController()
+    {
+        var bed = InitBed();
+        var host = new HostSystem(HostPlatform.QemuVirtItsNvme());
+        var virtio = host.Devices.Single(d => d.StreamIds.Contains(0x10u));
+        var domain = bed.Driver.AttachDefaultDomain(host, virtio.Group)!;
+        var dev = bed.ItsDriver.Prepare(virtio, 1)!;
+        Assert.That(dev.DeviceId, Is.EqualTo(0x10u));
+        Assert.That(MsiComposer.Compose(virtio, domain, 7, out var m), Is.EqualTo(Errno.None));
+        Assert.That(m, Is.EqualTo(new MsiMessage(0xffff_f040, 7)));
+        Assert.That(host.ComposeMsiAddress(virtio, domain, out ulong addr), Is.EqualTo(Errno.None));
+        Assert.That(addr, Is.EqualTo(m.Address), "same doorbell page as HostSystem's composition");
+    }
+
+    [Test]
+    public void CommandQueueWrapsAroundItsSixtyFourKiB()
+    {
+        var bed = InitBed();
+        var dev = bed.ItsDriver.Prepare(8, 1)!;
+        bed.ItsDriver.AllocateVectors(dev, 1, out var v);
+        for (int i = 0; i < 1100; i++) // 4400 commands: the 2048-entry ring wraps twice
+        {
+            Assert.That(bed.ItsDriver.Unmask(dev, 0), Is.EqualTo(Errno.None));
+            Assert.That(bed.ItsDriver.Mask(dev, 0), Is.EqualTo(Errno.None));
+        }
+        bed.ItsDriver.Unmask(dev, 0);
+        Assert.That(bed.Its.CommandsProcessed, Is.EqualTo(bed.ItsDriver.CommandLog.Count));
+        Assert.That(bed.ItsDriver.CommandLog.Count, Is.GreaterThan(2 * 2048));
+        Assert.That(bed.Its.CommandErrors, Is.EqualTo(0));
+        Assert.That(bed.Bus.Write(bed.ItsDriver.TranslaterAddress, 4, v[0].Message.Data, new BusAttributes(DeviceId: 8)), Is.EqualTo(BusStatus.Ok));
+        Assert.That(bed.Gic.CpuInterfaces[0].Count(0x2000), Is.EqualTo(1));
+    }
 }

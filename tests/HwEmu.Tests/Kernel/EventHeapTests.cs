@@ -6,13 +6,14 @@ namespace HwEmu.Tests.Kernel;
 /// <summary>The candidate queue structures, and the simulator on top, against a sorted-set reference.</summary>
 public class EventHeapTests
 {
-    private static readonly string[] Heaps = ["binary", "4-ary", "radix"];
+    private static readonly string[] Heaps = ["binary", "4-ary", "radix", "calendar"];
 
     private static IEventHeap Create(string kind) => kind switch
     {
         "binary" => new DaryEventHeap<BinaryArity>(4),
         "4-ary" => new DaryEventHeap<QuaternaryArity>(4),
-        _ => new RadixEventQueue(),
+        "radix" => new RadixEventQueue(),
+        _ => new CalendarEventQueue(),
     };
 
     private static readonly Comparer<EventEntry> Order = Comparer<EventEntry>.Create((a, b) =>

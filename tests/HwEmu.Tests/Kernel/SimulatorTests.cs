@@ -292,7 +292,7 @@ public class SimulatorTests
     public void SchedulingAndDispatchDoNotAllocate()
     {
         var workload = new TimerWorkload(1000);
-        workload.Run(2_000_000); // JIT, warm-up, and radix buckets grown to their steady-state sizes
+        workload.Run(2_000_000); // JIT, warm-up, and the queue grown to its steady-state geometry and pool
         long before = GC.GetAllocatedBytesForCurrentThread();
         workload.Run(100_000);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;

@@ -151,7 +151,9 @@ public sealed class ArmSmmuDomain : IIommuDomainOps, IIommuAttachableDomain
             // arm_smmu_write_ctx_desc, (re)install: TTB0, TTB1 = 0, MAIR, sync, then word 0 with V, sync.
             mem.Write64(cd + 8, t.Pgd & 0x000f_ffff_ffff_fff0UL);
             mem.Write64(cd + 16, 0);
-            mem.Write64(cd + 24, t.Mair);
+            // io-pgtable-arm builds MAIR from int constants: 0xf4 << 24 overflows and the value is sign-extended
+            // into the u64 (the capture's CDs hold 0xfffffffff404ff44).
+            mem.Write64(cd + 24, (ulong)(long)(int)(uint)t.Mair);
             SyncCd();
             var tcr = t.Tcr;
             ulong w0 = (ulong)(uint)(tcr.Tsz & 0x3f) | (ulong)(uint)(tcr.Tg & 3) << 6 | (ulong)(uint)(tcr.Irgn & 3) << 8 |

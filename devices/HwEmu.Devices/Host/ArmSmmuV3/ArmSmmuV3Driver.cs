@@ -343,11 +343,14 @@ public sealed class ArmSmmuV3Driver
         return Errno.None;
     }
 
-    /// <summary>arm_smmu_init_bypass_stes: every STE abort (disable_bypass) or bypass with SHCFG = incoming.</summary>
+    /// <summary>
+    /// arm_smmu_init_bypass_stes: every STE abort (disable_bypass) or bypass; both carry SHCFG = incoming, as
+    /// arm_smmu_write_strtab_ent's no-domain branch writes (the capture's unattached STEs read 0x1, 1 &lt;&lt; 44).
+    /// </summary>
     private void InitBypassStes(ulong pa, int count)
     {
         ulong w0 = 1UL | (Options.DisableBypass ? 0UL : 4UL << 1);
-        ulong w1 = Options.DisableBypass ? 0 : 1UL << 44;
+        ulong w1 = 1UL << 44;
         for (int i = 0; i < count; i++)
         {
             ulong ste = pa + (ulong)i * Ste.Size;
@@ -417,6 +420,18 @@ public sealed class ArmSmmuV3Driver
         ops.Domain = domain;
         if (stage == ArmSmmuStage.Bypass) IdentityDomains[domain] = ops;
         return domain;
+    }
+
+    /// <summary>
+    /// iommu_domain_free for a domain of this driver: detaches its remaining streams (abort STEs), frees its
+    /// io-pgtable, CD table and ASID/VMID.
+    /// </summary>
+    public void FreeDomain(IommuDomain domain)
+    {
+        var d = DriverDomain(domain);
+        if (d is null) return;
+        d.Free();
+        IdentityDomains.Remove(domain);
     }
 
     /// <summary>The driver half of identity domains (IommuDomain.Ops is null for them).</summary>

@@ -395,11 +395,19 @@ public sealed class ItsDriver
             return null;
         }
         var dev = new ItsDevice(deviceId, nrItes, (itt + 255) & ~255UL, sz, lpiBase, nrLpis);
-        _devices[deviceId] = dev;
         // its_send_mapd: no SYNC (MAPD names no collection).
-        Send(ItsCommand.Mapd(deviceId, dev.MapdSize, dev.IttAddress, true), syncTarget: null);
+        if (Send(ItsCommand.Mapd(deviceId, dev.MapdSize, dev.IttAddress, true), syncTarget: null) != Errno.None)
+        {
+            FreeLpiRange(lpiBase, nrLpis);
+            _pages.Free(itt, sz);
+            return null;
+        }
+        _devices[deviceId] = dev;
         return dev;
     }
+
+    /// <summary>its_pci_msi_prepare for a host device: its msi-map DeviceID (see <see cref="Prepare(uint, int)"/>).</summary>
+    public ItsDevice? Prepare(HostDevice device, int nvec) => Prepare(device.MsiDeviceId, nvec);
 
     /// <summary>
     /// its_irq_domain_alloc + activate for <paramref name="count"/> vectors: an EventID each, LPI = base +
@@ -424,8 +432,9 @@ public sealed class ItsDriver
             _cpuLoad[cpu]++;
             device.SetCpu((uint)ev, cpu);
             uint lpi = device.LpiBase + (uint)ev;
-            Send(ItsCommand.Mapti(device.DeviceId, (uint)ev, lpi, (ushort)cpu), _collectionTarget[cpu]);
             list.Add(new MsiVector((uint)ev, lpi, msg));
+            err = Send(ItsCommand.Mapti(device.DeviceId, (uint)ev, lpi, (ushort)cpu), _collectionTarget[cpu]);
+            if (err != Errno.None) return err; // the vector stays allocated, as an activation failure leaves it
         }
         return Errno.None;
     }

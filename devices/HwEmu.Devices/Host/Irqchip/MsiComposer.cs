@@ -30,4 +30,16 @@ public static class MsiComposer
         message = new MsiMessage(address, data);
         return Errno.None;
     }
+
+    /// <summary>
+    /// The message for <paramref name="device"/> (its MSI controller's doorbell, its DMA mask, upstream or not)
+    /// while attached to <paramref name="domain"/>; -ENODEV when the device has no MSI controller.
+    /// </summary>
+    public static Errno Compose(HostDevice device, IommuDomain? domain, uint data, out MsiMessage message)
+    {
+        message = default;
+        var mc = device.MsiController;
+        if (mc is null) return Errno.ENODEV;
+        return Compose(domain, mc.DoorbellPa, data, mc.UpstreamOfIommu, out message, device.Function.DmaMaskBits);
+    }
 }

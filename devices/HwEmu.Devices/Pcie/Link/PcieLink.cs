@@ -10,6 +10,10 @@ public sealed class PcieLink
 {
     private readonly double _psPerByte;
     private readonly ulong[] _tagFree;
+    // Min-heap of the tags whose free time is known, ordered by (free time, tag): its root is the tag a linear scan
+    // for the earliest-free, lowest-numbered tag would pick, found in O(log tags) instead of O(tags).
+    private readonly (ulong Free, int Tag)[] _heap;
+    private int _heapCount;
     private ulong _upstreamFree;     // endpoint -> root complex channel idle time
     private ulong _downstreamFree;   // root complex -> endpoint channel idle time
 
@@ -20,6 +24,8 @@ public sealed class PcieLink
         Config = config;
         _psPerByte = 1000.0 / config.BytesPerNanosecond;
         _tagFree = new ulong[config.Tags];
+        _heap = new (ulong, int)[config.Tags];
+        for (int i = 0; i < config.Tags; i++) _heap[_heapCount++] = (0, i); // sorted, so already a heap
     }
 
     /// <summary>The parameters.</summary>
@@ -30,6 +36,9 @@ public sealed class PcieLink
 
     /// <summary>Wire bytes sent downstream.</summary>
     public long DownstreamBytes { get; private set; }
+
+    /// <summary>Read requests issued while every tag was held with no completion booked yet (no tag, no wait).</summary>
+    public long TagOverruns { get; private set; }
 
     /// <summary>Total time requests waited for a free tag, in picoseconds.</summary>
     public ulong TagWaitPs { get; private set; }
@@ -55,9 +64,16 @@ public sealed class PcieLink
     /// </summary>
     public ulong ReadRequest(ulong now, ulong address, int length, out int tag)
     {
-        tag = 0;
-        for (int i = 1; i < _tagFree.Length; i++)
-            if (_tagFree[i] < _tagFree[tag]) tag = i;
+        if (_heapCount == 0)
+        {
+            // Every tag is held by a request whose completion is not booked yet (more reads in flight than tags):
+            // the wait is unknown here, so the request goes without a tag and is counted.
+            TagOverruns++;
+            tag = -1;
+            int n = Tlp.ReadRequestCount(address, length, Config.MaxReadRequestSize);
+            return Send(ref _upstreamFree, now, (long)n * (Tlp.RequestHeaderBytes(address) + Config.FramingBytesPerTlp), upstream: true) + Config.PropagationPs;
+        }
+        tag = PopTag();
         ulong start = Math.Max(now, _tagFree[tag]);
         TagWaitPs += start - now;
         _tagFree[tag] = ulong.MaxValue; // held until the completion is booked
@@ -85,15 +101,51 @@ public sealed class PcieLink
             a = next;
         } while (a < end);
         ulong arrive = Send(ref _downstreamFree, dataReady, bytes, upstream: false) + Config.PropagationPs;
-        if ((uint)tag < (uint)_tagFree.Length) _tagFree[tag] = arrive;
+        if ((uint)tag < (uint)_tagFree.Length) Free(tag, arrive);
         return arrive;
     }
 
     /// <summary>Aborts a read whose request failed (UR/CA): frees the tag at <paramref name="time"/>.</summary>
     public void ReleaseTag(int tag, ulong time)
     {
-        if ((uint)tag < (uint)_tagFree.Length) _tagFree[tag] = time;
+        if ((uint)tag < (uint)_tagFree.Length) Free(tag, time);
     }
+
+    private void Free(int tag, ulong time)
+    {
+        bool held = _tagFree[tag] == ulong.MaxValue;
+        _tagFree[tag] = time;
+        if (!held) return; // already in the heap (a second release of a free tag): keep the first time
+        int i = _heapCount++;
+        while (i > 0)
+        {
+            int parent = (i - 1) >> 1;
+            if (!Before(time, tag, _heap[parent].Free, _heap[parent].Tag)) break;
+            _heap[i] = _heap[parent];
+            i = parent;
+        }
+        _heap[i] = (time, tag);
+    }
+
+    private int PopTag()
+    {
+        int tag = _heap[0].Tag;
+        (ulong t, int g) = _heap[--_heapCount];
+        int i = 0;
+        while (true)
+        {
+            int c = 2 * i + 1;
+            if (c >= _heapCount) break;
+            if (c + 1 < _heapCount && Before(_heap[c + 1].Free, _heap[c + 1].Tag, _heap[c].Free, _heap[c].Tag)) c++;
+            if (!Before(_heap[c].Free, _heap[c].Tag, t, g)) break;
+            _heap[i] = _heap[c];
+            i = c;
+        }
+        _heap[i] = (t, g);
+        return tag;
+    }
+
+    private static bool Before(ulong t1, int g1, ulong t2, int g2) => t1 < t2 || (t1 == t2 && g1 < g2);
 
     private ulong Send(ref ulong channelFree, ulong now, long bytes, bool upstream)
     {

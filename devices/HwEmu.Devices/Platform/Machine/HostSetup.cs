@@ -67,6 +67,11 @@ public sealed class HostSetup
 
         // Boot: the SMMUv3 driver probes and resets the SMMU (stream table, queues, SMMUEN), and becomes the
         // host's domain allocator; the irqchip driver initialises the ITS (tables, collections) or the v2m frame.
+        // irq-gic-v3.c gic_dist_init: affinity routing and Group 1 (non-secure) interrupts enabled at the distributor
+        // (GICD_CTLR.ARE_NS | EnableGrp1NS), without which no SPI (GICv2m MSIs) reaches a CPU interface.
+        hw.Bus.Read(msi.GicdBase, 4, out ulong gicdCtlr, BusAttributes.Cpu);
+        hw.Bus.Write(msi.GicdBase, 4, gicdCtlr | 0x10 | 0x2, BusAttributes.Cpu);
+
         SmmuDriver = new ArmSmmuV3Driver(hw.Bus, hw.Scenario.Platform.Smmu.Base, Allocator, new ArmSmmuV3DriverOptions());
         Check(SmmuDriver.Reset(), "arm-smmu-v3 probe/reset", SmmuDriver.KernelLog);
         SmmuDriver.UseFor(Host);
@@ -130,6 +135,7 @@ public sealed class HostSetup
 
         ulong dataBase, ringBase;
         IommuDomain? iommuDomain = null;
+        IStreamingDmaMapper? streaming = null;
         if (dev is null)
         {
             // Not behind the SMMU (no iommu-map entry): physical addresses.
@@ -164,11 +170,20 @@ public sealed class HostSetup
         }
         else
         {
+            // Kernel DMA domain: rings are coherent allocations (dma_alloc_coherent: kernel pages, mapped once); data
+            // buffers are mapped per I/O by the driver through the DMA API (see IStreamingDmaMapper).
             iommuDomain = GroupDomain(dev, domain.Kind == DomainKind.DmaLazy ? IommuDomainType.DmaFq : IommuDomainType.Dma);
-            dataBase = NextIova(iommuDomain, domain.IovaBase, dataSize + ringSize, page);
-            ringBase = AlignUp(dataBase + dataSize, page);
-            DomainMap(iommuDomain, dataBase, dataSize, page, d);
-            if (ringSize > 0) DomainMap(iommuDomain, ringBase, ringSize, 4096, d);
+            ArmSmmuDomain a = SmmuDriver.DriverDomain(iommuDomain) ?? throw new HostSetupException($"{d.Endpoint.Bdf}: not an arm-smmu-v3 domain", Errno.EINVAL);
+            dataBase = 0;
+            ringBase = 0;
+            if (ringSize > 0)
+            {
+                ulong ringPa = Allocator.Alloc(ringSize);
+                if (ringPa == 0) throw new HostSetupException($"dma_alloc_coherent of 0x{ringSize:x} bytes for {d.Endpoint.Bdf} failed", Errno.ENOMEM);
+                Errno err = a.DmaMap(ringPa, ringSize, IommuProt.Read | IommuProt.Write, out ringBase, dev.Function.DmaMaskBits);
+                if (err != Errno.None) throw new HostSetupException($"dma_map of the rings of {d.Endpoint.Bdf} failed with -{err}", err);
+            }
+            streaming = new DmaApiMapper(this, a, dev.Function.DmaMaskBits);
         }
 
         var vectors = new List<(ulong, uint)>();
@@ -206,6 +221,7 @@ public sealed class HostSetup
             RingSize = ringSize,
             PageSize = page,
             Vectors = vectors,
+            Streaming = streaming,
         };
     }
 
@@ -373,6 +389,25 @@ public sealed class HostSetup
     };
 
     private static ulong AlignUp(ulong v, ulong a) => (v + a - 1) / a * a;
+
+    /// <summary>TLB invalidation commands the SMMU driver issued since set-up ended.</summary>
+    public long TlbInvalidations { get; private set; }
+
+    /// <summary>Starts counting the driver's TLBI commands (the run's invalidations).</summary>
+    internal void CountInvalidations() => SmmuDriver.CommandIssued += c =>
+    {
+        if ((byte)c.Opcode is >= 0x10 and <= 0x2f) TlbInvalidations++;
+    };
+
+    /// <summary>dma_map_page / dma_unmap_page on the device's DMA domain; buffer pages come from the buffer pool.</summary>
+    private sealed class DmaApiMapper(HostSetup owner, ArmSmmuDomain domain, int dmaMaskBits) : IStreamingDmaMapper
+    {
+        public bool TryMap(ulong bufferOffset, int size, bool deviceWrites, out ulong deviceAddress) =>
+            domain.DmaMap(owner.BufferPa(bufferOffset, 4096), (ulong)size, deviceWrites ? IommuProt.Write : IommuProt.Read,
+                out deviceAddress, dmaMaskBits) == Errno.None;
+
+        public void Unmap(ulong deviceAddress, int size) => domain.DmaUnmap(deviceAddress, (ulong)size);
+    }
 
     /// <summary>
     /// The VFIO user's memory: each mapped buffer is backed by the buffer pool in physically contiguous chunks of the

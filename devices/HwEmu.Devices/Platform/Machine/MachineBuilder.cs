@@ -103,6 +103,7 @@ public static class MachineBuilder
         var machine = new ScenarioMachine(hw, sim, observer, bindings) { Host = setup };
         foreach (EndpointModel m in machine.Devices) setup.ProgramMsix(m);
         if (observer is not null) setup.ReportMemory(observer);
+        setup.CountInvalidations();
         // Set-up happens before time 0: the run starts with idle DRAM (the drivers' table writes and the ITS
         // commands they issued must not delay the first DMA).
         hw.DramTiming.Reset();

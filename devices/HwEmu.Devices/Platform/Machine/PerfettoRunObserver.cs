@@ -5,7 +5,7 @@ namespace HwEmu.Devices.Platform.Machine;
 
 /// <summary>
 /// Writes a run as Chrome/Perfetto trace events: each DMA transaction an async slice on its requester's track
-/// (pid 1, id = transaction id), SMMU walks as complete slices (pid 2, one thread per StreamID), SMMU and ITS
+/// (pid 1, id = transaction id), SMMU walks as async slices (pid 2, id = transaction id), SMMU and ITS
 /// commands as instants (pid 2 / pid 3), interrupts as instants per CPU (pid 4), P2P bypasses as instants, and
 /// counters for the TLB hit rate and transactions in flight every <see cref="CounterIntervalPs"/>. Only the first
 /// <see cref="MaxTransactions"/> transactions are written so a long run gives a file a browser can open.
@@ -85,7 +85,10 @@ public sealed class PerfettoRunObserver : IRunObserver, IDisposable
         {
             ulong dur = (ulong)((UInt128)result.LatencyCycles * 1_000_000_000_000UL / _smmuClockHz);
             ulong start = timePs > dur ? timePs - dur : 0;
-            _w.Complete(2, (int)transaction.StreamId, "walk", result.Source == TranslationSource.FullWalk ? "full walk" : "walk (walk cache)", start, timePs - start, "iova", transaction.Address);
+            // Walks of one stream overlap (concurrent walkers), so they are async slices keyed by the transaction.
+            string name = result.Source == TranslationSource.FullWalk ? "full walk" : "walk (walk cache)";
+            _w.AsyncBegin(2, "walk", name, transactionId, start, "iova", transaction.Address);
+            _w.AsyncEnd(2, "walk", name, transactionId, timePs);
         }
         else if (!result.Succeeded)
             _w.Instant(2, (int)transaction.StreamId, "fault", "fault 0x" + ((byte)result.Event.Type).ToString("x2", System.Globalization.CultureInfo.InvariantCulture), timePs, "iova", transaction.Address);

@@ -46,6 +46,7 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
         public bool Failed;
         public bool Peer;
         public bool ErrorCompletionSent;
+        public bool Mapped;
     }
 
     private readonly Simulator _sim;
@@ -75,6 +76,8 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
     // Running totals for the time series.
     private long _bytes, _dataTransactions, _lastBytes, _lastTransactions, _lastTlbHits, _lastTlbLookups;
     private long _stopAt = long.MaxValue;
+    private InterruptResults? _lastIrq;
+    private long _dataAttempts; // data transfers completed, failed ones included (the run.transactions limit)
     private static readonly string[] FaultNames = BuildFaultNames();
     private static readonly string[] ItsDropNames = BuildItsDropNames();
 
@@ -169,7 +172,8 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
             RunResult r = _sim.RunUntil(Math.Min(end, _sim.Now + slice));
             onSlice?.Invoke();
             if (r.Reason == StopReason.StopRequested) break;
-            if (_sim.PendingEvents == 0 && _durationPs == 0) break;
+            // Nothing in flight and nothing to start (e.g. every DMA mapping failed): only the sampler is left.
+            if (_inFlight == 0 && !AnyOpenLoop()) break;
         }
         return Finish();
     }
@@ -193,12 +197,20 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
         return Transactions - start;
     }
 
+    private bool AnyOpenLoop()
+    {
+        foreach (EndpointModel d in _devices)
+            foreach (DmaStreamGenerator g in d.Generators) if (g.OpenLoop) return true;
+        return false;
+    }
+
     /// <summary>Copies the fabric counters into <see cref="Results"/> and sets the simulated time.</summary>
     public RunResults Finish()
     {
         _results.SimulatedPs = _sim.Now;
         _results.P2pBypasses = _fabric.PeerToPeerCount;
         _results.MsiBypasses = _fabric.MsiBypassCount;
+        if (Host is not null) _results.Translation.Invalidations = Host.TlbInvalidations;
         return _results;
     }
 
@@ -218,6 +230,20 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
         t.OpSize = req.Size;
         t.OpWrite = dev.Spec.Kind == DeviceKind.Nic || req.Write; // a NIC receives: it writes host memory
         t.Peer = dev.PeerTargets[generator];
+        t.Mapped = false;
+        if (dev.Binding.Streaming is { } dma && !t.Peer)
+        {
+            // The driver maps the I/O buffer before it tells the device (dma_map_page).
+            if (!dma.TryMap(req.Address, req.Size, t.OpWrite, out ulong deviceAddress))
+            {
+                _results.CountFault("DMA_MAP_ENOMEM");
+                Release(slot);
+                gen.Complete();
+                return;
+            }
+            t.OpAddress = deviceAddress;
+            t.Mapped = true;
+        }
         t.Queue = dev.NextQueue();
         switch (dev.Spec.Kind)
         {
@@ -423,6 +449,7 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
             Release(slot);
             return;
         }
+        if (t.Kind == TransactionKind.Data) _dataAttempts++;
         if (t.Kind == TransactionKind.Data && !t.Failed)
         {
             dev.Results.RecordTransaction(t.Write, t.Size, now - t.IssuePs);
@@ -436,12 +463,13 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
         }
         // The operation is over (or failed part-way, which the device reports as an error, not an I/O).
         if (!t.Failed) dev.Results.Operations++;
+        if (t.Mapped) dev.Binding.Streaming!.Unmap(t.OpAddress, t.OpSize); // dma_unmap_page at completion
         int device = t.Device, generator = t.Generator, queue = t.Queue;
         Release(slot);
         DmaStreamGenerator gen = dev.Generators[generator];
         gen.Complete();
         dev.OperationCompleted(queue);
-        if (_transactionLimit > 0 && _dataTransactions >= _transactionLimit)
+        if (_transactionLimit > 0 && _dataAttempts >= _transactionLimit)
         {
             _stopping = true;
             _sim.RequestStop();
@@ -562,7 +590,9 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
     /// <inheritdoc/>
     void IGicObserver.OnInterruptDelivered(in GicDelivery delivery)
     {
-        _results.Interrupt(delivery.IntId, delivery.Cpu).DeliveryLatency.Record(delivery.SignalledPs - Math.Min(delivery.SignalledPs, _msiIssuePs));
+        if (_lastIrq is null || _lastIrq.Intid != delivery.IntId || _lastIrq.Cpu != delivery.Cpu)
+            _lastIrq = _results.Interrupt(delivery.IntId, delivery.Cpu);
+        _lastIrq.DeliveryLatency.Record(delivery.SignalledPs - Math.Min(delivery.SignalledPs, _msiIssuePs));
         _observer?.OnInterruptDelivered(delivery.SignalledPs, delivery.IntId, delivery.Cpu, _msiSource,
             _msiSource == RunInterruptSource.Its ? _msiDeviceId : 0, _msiSource == RunInterruptSource.Its ? _msiData : 0);
     }
