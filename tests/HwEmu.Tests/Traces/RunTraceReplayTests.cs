@@ -11,13 +11,13 @@ namespace HwEmu.Tests.Traces;
 /// <summary>A trace recorded by <c>hwemu run</c> replays on the recorded platform with every result matched.</summary>
 public class RunTraceReplayTests
 {
-    private static (byte[] Trace, RunResults Run) Record(Scenario s)
+    private static (byte[] Trace, RunResults Run) Record(Scenario s, HostSetupOptions? options = null)
     {
         var ms = new MemoryStream();
         RunResults results;
         using (var recorder = RunTraceRecorder.Create(ms, s, "test", leaveOpen: true))
         {
-            var machine = MachineBuilder.Build(s, null, recorder);
+            var machine = MachineBuilder.Build(s, options, recorder);
             results = machine.Run();
             recorder.Complete();
         }
@@ -53,6 +53,26 @@ public class RunTraceReplayTests
         Assert.That(p.MsiBypasses, Is.EqualTo(run.MsiBypasses));
         Assert.That(p.SimulatedPs, Is.EqualTo(run.SimulatedPs));
         Assert.That(p.TranslationLatency.Count, Is.EqualTo(run.TranslationLatency.Count));
+    }
+
+    [Test]
+    public void AGicv2mRunReplaysWithTheSameSpis()
+    {
+        // VFIO with a GICv2m needs allow_unsafe_interrupts; the SPIs are paired by INTID (no DeviceID in the write).
+        Scenario s = BuiltInScenarios.PassthroughIts with
+        {
+            Platform = BuiltInScenarios.PassthroughIts.Platform with
+            {
+                Msi = new MsiControllerSpec { Kind = MsiControllerKind.Gicv2m, Base = 0x0802_0000, SpiBase = 80, SpiCount = 64, CpuCount = 4 },
+            },
+            Run = new RunSpec { DurationPs = 20_000_000, SampleIntervalPs = 10_000_000 },
+        };
+        var (trace, run) = Record(s, new HostSetupOptions { AllowUnsafeInterrupts = true });
+        var r = Replay(trace);
+        Assert.That(r.Msis.Replayed, Is.GreaterThan(10));
+        Assert.That((r.Msis.Matched, r.Translations.Matched, r.MismatchCount), Is.EqualTo((r.Msis.Replayed, r.Translations.Replayed, 0L)));
+        Assert.That(r.Results.Interrupts.Select(i => (i.Intid, i.Cpu, i.Count)), Is.EqualTo(run.Interrupts.Select(i => (i.Intid, i.Cpu, i.Count))));
+        Assert.That(r.Results.Interrupts.First().Intid, Is.InRange(80u, 143u), "SPIs of the frame");
     }
 
     [Test]
