@@ -53,6 +53,9 @@ public static class Program
         root.Subcommands.Add(BenchCommand.Create(output));
         root.Subcommands.Add(HostCommand.Create(output));
         root.Subcommands.Add(TraceCommand.Create(output));
+        root.Subcommands.Add(ReplayCommand.Create(output));
+        root.Subcommands.Add(ImportCommand.Create(output));
+        root.Subcommands.Add(ExportCommand.Create(output));
         root.Subcommands.Add(InjectCommand.Create(output, error));
         return root;
     }

@@ -16,7 +16,7 @@ public static class RunCommand
     {
         var scenarioArg = new Argument<string>("SCENARIO")
         {
-            Description = $"Scenario file (JSON, docs/scenario-schema.md) or built-in name: {string.Join(", ", BuiltInScenarios.Names)} (default {BuiltInScenarios.DefaultName})",
+            Description = $"Scenario file (JSON, docs/scenario-schema.md) or built-in name: {string.Join(", ", BuiltInScenarios.Names)}",
             Arity = ArgumentArity.ZeroOrOne,
             DefaultValueFactory = _ => BuiltInScenarios.DefaultName,
         };

@@ -212,4 +212,30 @@ public class ScenarioMachineTests
         Assert.That(lazy.Translation.Invalidations, Is.GreaterThan(0));
         Assert.That(strict.Devices[0].Errors + lazy.Devices[0].Errors, Is.Zero);
     }
+
+    [TestCase(DeviceKind.Nic, DomainKind.Vfio, 1500UL)]
+    [TestCase(DeviceKind.Nvme, DomainKind.DmaLazy, 16384UL)]
+    [TestCase(DeviceKind.Nvme, DomainKind.Identity, 4096UL)]
+    [TestCase(DeviceKind.DmaEngine, DomainKind.DmaStrict, 65536UL)]
+    public void EveryDeviceKindRunsThroughEveryDomainKindWithoutErrors(DeviceKind kind, DomainKind domain, ulong transfer)
+    {
+        Scenario s = OneEngine(queueDepth: 8, transfer: transfer, durationPs: 100_000_000, readFraction: 0.5) with
+        {
+            Devices = new[] { new DeviceSpec { Name = "dma0", Endpoint = "dma0", Kind = kind, MsixVectors = 3, Queues = 2, QueueEntries = 64, CoalesceCount = 4 } },
+            Domains = new[] { new DomainSpec("dma0", domain) },
+        };
+        ScenarioMachine m = MachineBuilder.Build(s);
+        RunResults r = m.Run();
+        DeviceResults d = r.Devices[0];
+        Assert.That(d.Operations, Is.GreaterThan(10)); // 64 KiB at Gen4 x4: about 17 in 100 us
+        Assert.That(d.Errors, Is.Zero);
+        Assert.That(r.Faults, Is.Empty);
+        if (kind == DeviceKind.Nic) Assert.That(d.Reads, Is.Zero, "a NIC only writes received packets");
+        // Every 4 completions of a queue an interrupt; two queues: vectors of queue 0 and 1 (NVMe: MSI-X 1 and 2).
+        long irqs = r.Interrupts.Sum(i => i.Count);
+        Assert.That(irqs, Is.InRange(d.Operations / 4 - 2, d.Operations / 4 + 1));
+        Assert.That(r.Interrupts.Count(), Is.EqualTo(2));
+        // NVMe transfers over two pages fetch a PRP list: one more read per operation than the SQE fetch.
+        Assert.That(m.Hardware.Links[0].UpstreamBytes, Is.GreaterThan(0));
+    }
 }

@@ -1,4 +1,7 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using HwEmu.Traces.Format;
 using HwEmu.Traces.MessagePack;
@@ -6,45 +9,53 @@ using HwEmu.Traces.MessagePack;
 namespace HwEmu.Traces.Recording;
 
 /// <summary>
-/// Records a run's trace without doing file I/O on the simulation thread. <see cref="Append{T}"/> encodes the
-/// record into the current pooled block on the calling thread (no allocation per record); a full block goes
-/// through a bounded <see cref="Channel{T}"/> to a background task that frames, checksums and writes it with a
-/// <see cref="TraceWriter"/>. When the channel is full <see cref="Append{T}"/> waits (backpressure): a record is
-/// never dropped. Blocks come back to a free list once written. <see cref="Append{T}"/> must be called from one
-/// thread at a time (one run is one thread).
+/// Records a run's trace with as little work as possible on the simulation thread. <see cref="Append{T}"/> copies
+/// a fixed-size record (every type except MemoryWrite) as its raw struct bytes into the current pooled chunk — a few
+/// nanoseconds, no allocation; other records are encoded to MessagePack there. A full chunk goes through a bounded
+/// <see cref="Channel{T}"/> to a background task that encodes the records, frames, checksums and writes blocks with a
+/// <see cref="TraceWriter"/>, so the file is byte for byte what a <see cref="TraceWriter"/> fed the same records
+/// writes. When the channel is full <see cref="Append{T}"/> waits (backpressure): a record is never dropped.
+/// Chunks come back to a free list once written. <see cref="Append{T}"/> must be called from one thread at a time
+/// (one run is one thread).
 /// </summary>
 public sealed class TraceRecorder : IDisposable
 {
+    private const byte TagDmaIssued = 1, TagTranslation = 2, TagTranslationFault = 3, TagMsiWrite = 4, TagInterruptDelivered = 5,
+        TagRegisterWrite = 6, TagSmmuCommand = 7, TagItsCommand = 8, TagFaultInjected = 10, TagCheckpoint = 11, TagEncoded = 0xff;
+
     private readonly TraceWriter _writer;
     private readonly bool _ownsWriter;
-    private readonly int _blockSize;
-    private readonly Channel<TraceBlock> _full;
-    private readonly ConcurrentQueue<TraceBlock> _free = new();
+    private readonly int _chunkSize;
+    private readonly Channel<Chunk> _full;
+    private readonly ConcurrentQueue<Chunk> _free = new();
+    private readonly ArrayBufferWriter<byte> _scratch = new(256);
     private readonly Task _writerTask;
-    private TraceBlock? _current;
-    private long _nextIndex;
+    private Chunk? _current;
     private Exception? _writeError;
     private bool _completed;
 
     /// <summary>Creates a recorder that appends to <paramref name="writer"/> (which already holds the header).</summary>
     /// <param name="writer">The file writer; used only by the background task from now on.</param>
-    /// <param name="capacity">Number of full blocks that may wait for the writer before Append blocks.</param>
+    /// <param name="capacity">Number of full chunks that may wait for the writer before Append blocks.</param>
     /// <param name="ownsWriter">Dispose <paramref name="writer"/> when the recorder is disposed.</param>
     public TraceRecorder(TraceWriter writer, int capacity = 4, bool ownsWriter = true)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _writer = writer;
+        _writer.FlushEveryBlock = false;
         _ownsWriter = ownsWriter;
-        _blockSize = writer.Options.BlockSize;
-        _nextIndex = writer.RecordCount;
-        _full = Channel.CreateBounded<TraceBlock>(new BoundedChannelOptions(capacity)
+        _chunkSize = Math.Max(4096, writer.Options.BlockSize);
+        _full = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(capacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
             SingleWriter = true,
         });
-        _current = RentBlock();
+        // Every chunk that can be in use at once (current + channel + the one being written) exists from the start,
+        // so appending never allocates.
+        for (int i = 0; i < capacity + 2; i++) _free.Enqueue(new Chunk(_chunkSize));
+        _current = Rent(_chunkSize);
         _writerTask = Task.Run(WriteLoopAsync);
     }
 
@@ -54,26 +65,73 @@ public sealed class TraceRecorder : IDisposable
     /// <summary>How many times Append had to wait for the writer (the channel was full).</summary>
     public long BackpressureWaits { get; private set; }
 
-    /// <summary>Encodes <paramref name="record"/> into the current block; hands the block to the writer task when
-    /// it reaches the block size.</summary>
+    /// <summary>Queues <paramref name="record"/>; hands the current chunk to the writer task when it is full.</summary>
     public void Append<T>(in T record) where T : ITraceRecord<T>, allows ref struct
     {
-        TraceBlock block = _current ?? throw new InvalidOperationException("The recorder has been completed.");
-        var w = new MessagePackWriter(block);
-        record.Write(ref w);
-        w.Flush();
-        block.RecordCount++;
-        _nextIndex++;
-        RecordsAppended++;
-        if (block.PayloadLength >= _blockSize)
+        Chunk chunk = _current ?? throw new InvalidOperationException("The recorder has been completed.");
+        byte tag = Tag<T>();
+        if (tag != 0)
         {
-            HandOff(block);
-            _current = RentBlock();
+            // A fixed-size record of a known type: its struct bytes, encoded later by the writer task.
+            int size = Unsafe.SizeOf<T>() + 1;
+            if (chunk.Length + size > chunk.Buffer.Length) chunk = NextChunk(size);
+            ref byte at = ref chunk.Buffer[chunk.Length];
+            at = tag;
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 1), record);
+            chunk.Length += size;
         }
+        else
+        {
+            AppendEncoded(in record);
+        }
+        RecordsAppended++;
     }
 
-    /// <summary>Hands the last block to the writer, waits until everything is written and flushed, and rethrows a
-    /// write error if one happened.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AppendEncoded<T>(in T record) where T : ITraceRecord<T>, allows ref struct
+    {
+        _scratch.ResetWrittenCount();
+        var w = new MessagePackWriter(_scratch);
+        record.Write(ref w);
+        w.Flush();
+        ReadOnlySpan<byte> bytes = _scratch.WrittenSpan;
+        int size = bytes.Length + 5;
+        Chunk chunk = _current!;
+        if (chunk.Length + size > chunk.Buffer.Length) chunk = NextChunk(size);
+        chunk.Buffer[chunk.Length] = TagEncoded;
+        BinaryPrimitives.WriteInt32LittleEndian(chunk.Buffer.AsSpan(chunk.Length + 1), bytes.Length);
+        bytes.CopyTo(chunk.Buffer.AsSpan(chunk.Length + 5));
+        chunk.Length += size;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static byte Tag<T>() where T : allows ref struct =>
+        typeof(T) == typeof(TranslationRecord) ? TagTranslation
+        : typeof(T) == typeof(DmaIssuedRecord) ? TagDmaIssued
+        : typeof(T) == typeof(MsiWriteRecord) ? TagMsiWrite
+        : typeof(T) == typeof(InterruptDeliveredRecord) ? TagInterruptDelivered
+        : typeof(T) == typeof(TranslationFaultRecord) ? TagTranslationFault
+        : typeof(T) == typeof(RegisterWriteRecord) ? TagRegisterWrite
+        : typeof(T) == typeof(SmmuCommandRecord) ? TagSmmuCommand
+        : typeof(T) == typeof(ItsCommandRecord) ? TagItsCommand
+        : typeof(T) == typeof(FaultInjectedRecord) ? TagFaultInjected
+        : typeof(T) == typeof(CheckpointRecord) ? TagCheckpoint
+        : (byte)0;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Chunk NextChunk(int needed)
+    {
+        Chunk full = _current!;
+        if (full.Length > 0) HandOff(full);
+        else Return(full);
+        _current = Rent(Math.Max(_chunkSize, needed));
+        return _current;
+    }
+
+    /// <summary>
+    /// Hands the last chunk to the writer task, waits until everything is written and flushes the writer. Throws
+    /// <see cref="IOException"/> if writing failed at any point.
+    /// </summary>
     public void Complete()
     {
         if (_completed)
@@ -81,17 +139,13 @@ public sealed class TraceRecorder : IDisposable
             return;
         }
         _completed = true;
-        TraceBlock? last = _current;
+        Chunk? last = _current;
         _current = null;
         try
         {
-            if (last is not null && last.RecordCount > 0)
+            if (last is not null && last.Length > 0)
             {
                 HandOff(last);
-            }
-            else
-            {
-                last?.Release();
             }
         }
         finally
@@ -106,7 +160,7 @@ public sealed class TraceRecorder : IDisposable
         _writer.Flush();
     }
 
-    /// <summary>Completes the recording and disposes the writer if owned.</summary>
+    /// <summary>Completes the recording (if not done) and disposes the writer when owned.</summary>
     public void Dispose()
     {
         try
@@ -115,10 +169,6 @@ public sealed class TraceRecorder : IDisposable
         }
         finally
         {
-            while (_free.TryDequeue(out TraceBlock? b))
-            {
-                b.Release();
-            }
             if (_ownsWriter)
             {
                 _writer.Dispose();
@@ -126,9 +176,9 @@ public sealed class TraceRecorder : IDisposable
         }
     }
 
-    private void HandOff(TraceBlock block)
+    private void HandOff(Chunk chunk)
     {
-        if (_full.Writer.TryWrite(block))
+        if (_full.Writer.TryWrite(chunk))
         {
             return;
         }
@@ -136,7 +186,7 @@ public sealed class TraceRecorder : IDisposable
         try
         {
             // The simulation thread waits for the writer: slower, but nothing is lost.
-            _full.Writer.WriteAsync(block).AsTask().GetAwaiter().GetResult();
+            _full.Writer.WriteAsync(chunk).AsTask().GetAwaiter().GetResult();
         }
         catch (ChannelClosedException e)
         {
@@ -144,34 +194,81 @@ public sealed class TraceRecorder : IDisposable
         }
     }
 
-    private TraceBlock RentBlock()
+    private Chunk Rent(int size)
     {
-        if (!_free.TryDequeue(out TraceBlock? block))
+        if (!_free.TryDequeue(out Chunk? chunk) || chunk.Buffer.Length < size)
         {
-            block = new TraceBlock(_blockSize + 1024);
+            chunk = new Chunk(size);
         }
-        block.Reset(_nextIndex);
-        return block;
+        chunk.Length = 0;
+        return chunk;
+    }
+
+    private void Return(Chunk chunk)
+    {
+        // Oversized chunks (one huge memory write) are not kept.
+        if (chunk.Buffer.Length == _chunkSize) _free.Enqueue(chunk);
     }
 
     private async Task WriteLoopAsync()
     {
         try
         {
-            await foreach (TraceBlock block in _full.Reader.ReadAllAsync().ConfigureAwait(false))
+            await foreach (Chunk chunk in _full.Reader.ReadAllAsync().ConfigureAwait(false))
             {
-                _writer.WriteBlock(block);
-                _free.Enqueue(block);
+                Encode(chunk);
+                Return(chunk);
             }
         }
         catch (Exception e)
         {
             _writeError = e;
             _full.Writer.TryComplete(e);
-            while (_full.Reader.TryRead(out TraceBlock? b))
+            while (_full.Reader.TryRead(out _))
             {
-                b.Release();
             }
         }
+    }
+
+    private void Encode(Chunk chunk)
+    {
+        byte[] b = chunk.Buffer;
+        int pos = 0;
+        while (pos < chunk.Length)
+        {
+            byte tag = b[pos++];
+            switch (tag)
+            {
+                case TagTranslation: pos = Write<TranslationRecord>(b, pos); break;
+                case TagDmaIssued: pos = Write<DmaIssuedRecord>(b, pos); break;
+                case TagMsiWrite: pos = Write<MsiWriteRecord>(b, pos); break;
+                case TagInterruptDelivered: pos = Write<InterruptDeliveredRecord>(b, pos); break;
+                case TagTranslationFault: pos = Write<TranslationFaultRecord>(b, pos); break;
+                case TagRegisterWrite: pos = Write<RegisterWriteRecord>(b, pos); break;
+                case TagSmmuCommand: pos = Write<SmmuCommandRecord>(b, pos); break;
+                case TagItsCommand: pos = Write<ItsCommandRecord>(b, pos); break;
+                case TagFaultInjected: pos = Write<FaultInjectedRecord>(b, pos); break;
+                case TagCheckpoint: pos = Write<CheckpointRecord>(b, pos); break;
+                default:
+                    int n = BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(pos));
+                    _writer.AppendEncoded(b.AsSpan(pos + 4, n));
+                    pos += 4 + n;
+                    break;
+            }
+        }
+    }
+
+    private int Write<T>(byte[] b, int pos) where T : struct, ITraceRecord<T>
+    {
+        T record = Unsafe.ReadUnaligned<T>(ref b[pos]);
+        _writer.Append(in record);
+        return pos + Unsafe.SizeOf<T>();
+    }
+
+    /// <summary>A pooled buffer of queued records: tag byte, then the struct bytes or a length-prefixed encoding.</summary>
+    private sealed class Chunk(int size)
+    {
+        public readonly byte[] Buffer = new byte[size];
+        public int Length;
     }
 }

@@ -83,8 +83,39 @@ public sealed class TraceWriter : IDisposable
         RecordCount++;
         if (_block.PayloadLength >= Options.BlockSize)
         {
-            Flush();
+            EndBlock();
         }
+    }
+
+    /// <summary>Appends one record this codec encoded (no validation; <see cref="TraceRecorder"/>'s writer task).</summary>
+    internal void AppendEncoded(ReadOnlySpan<byte> record)
+    {
+        var w = new MessagePackWriter(_block);
+        w.WriteRaw(record);
+        w.Flush();
+        _block.RecordCount++;
+        RecordCount++;
+        if (_block.PayloadLength >= Options.BlockSize)
+        {
+            EndBlock();
+        }
+    }
+
+    /// <summary>False when the block stream is flushed only by <see cref="Flush"/> and <see cref="Dispose"/> (set by
+    /// <see cref="TraceRecorder"/>, whose background task owns the writer and need not push every block through a
+    /// compressor's flush).</summary>
+    internal bool FlushEveryBlock { get; set; } = true;
+
+    private void EndBlock()
+    {
+        if (FlushEveryBlock)
+        {
+            Flush();
+            return;
+        }
+        _blocks.Write(_block.Seal());
+        BlockCount++;
+        _block.Reset(RecordCount);
     }
 
     /// <summary>Appends one already-encoded record (a MessagePack array whose first element is the record type),
@@ -114,7 +145,7 @@ public sealed class TraceWriter : IDisposable
         RecordCount++;
         if (_block.PayloadLength >= Options.BlockSize)
         {
-            Flush();
+            EndBlock();
         }
     }
 

@@ -20,7 +20,7 @@ public sealed class EndpointModel : IMsiWriter
     private readonly ScenarioMachine _machine;
     private readonly int[] _sqIndex;
     private readonly int[] _cqIndex;
-    private int _coalesced;
+    private readonly int[] _coalesced; // per queue: interrupt coalescing is per completion queue / vector
     private long _operationsStarted;
 
     internal EndpointModel(ScenarioMachine machine, int index, DeviceSpec spec, EndpointSpec endpoint, int fabricNode, PcieLink link,
@@ -36,6 +36,7 @@ public sealed class EndpointModel : IMsiWriter
         Results = results;
         _sqIndex = new int[Math.Max(1, spec.Queues)];
         _cqIndex = new int[Math.Max(1, spec.Queues)];
+        _coalesced = new int[Math.Max(1, spec.Queues)];
         if (spec.MsixVectors > 0)
             Msix = new MsixTable(spec.Name + "-msix", spec.MsixVectors, spec.MsixTableOffset, spec.MsixPbaOffset, this);
     }
@@ -118,8 +119,8 @@ public sealed class EndpointModel : IMsiWriter
     /// <summary>An operation of <paramref name="queue"/> completed: raises its vector every <see cref="DeviceSpec.CoalesceCount"/> completions.</summary>
     internal void OperationCompleted(int queue)
     {
-        if (++_coalesced < Math.Max(1, Spec.CoalesceCount)) return;
-        _coalesced = 0;
+        if (++_coalesced[queue] < Math.Max(1, Spec.CoalesceCount)) return;
+        _coalesced[queue] = 0;
         // NVMe: vector 0 belongs to the admin queue, I/O queue q uses vector q + 1.
         int vector = Spec.Kind == DeviceKind.Nvme ? queue + 1 : queue;
         if (Msix is not null)

@@ -67,6 +67,11 @@ public sealed class HostSetup
 
         // Boot: the SMMUv3 driver probes and resets the SMMU (stream table, queues, SMMUEN), and becomes the
         // host's domain allocator; the irqchip driver initialises the ITS (tables, collections) or the v2m frame.
+        // irq-gic-v3.c gic_dist_init: affinity routing and Group 1 (non-secure) interrupts enabled at the distributor
+        // (GICD_CTLR.ARE_NS | EnableGrp1NS), without which no SPI (GICv2m MSIs) reaches a CPU interface.
+        hw.Bus.Read(msi.GicdBase, 4, out ulong gicdCtlr, BusAttributes.Cpu);
+        hw.Bus.Write(msi.GicdBase, 4, gicdCtlr | 0x10 | 0x2, BusAttributes.Cpu);
+
         SmmuDriver = new ArmSmmuV3Driver(hw.Bus, hw.Scenario.Platform.Smmu.Base, Allocator, new ArmSmmuV3DriverOptions());
         Check(SmmuDriver.Reset(), "arm-smmu-v3 probe/reset", SmmuDriver.KernelLog);
         SmmuDriver.UseFor(Host);

@@ -38,7 +38,11 @@ public static class MachineBuilder
             DistributorBase = msi.GicdBase,
             RedistributorBase = msi.GicrBase,
         });
-        gic.Attach();
+        // Gicv3.Attach() with the distributor and redistributor windows recorded too: a replay needs the host's
+        // GICR_PROPBASER/PENDBASER/CTLR.EnableLPIs writes to deliver LPIs as the run did.
+        bus.AddDevice(msi.GicdBase, 0x1_0000, Recorded(gic.Distributor, msi.GicdBase, RunComponents.Gic, registerObserver));
+        bus.AddDevice(msi.GicrBase, (ulong)msi.CpuCount * GicConfig.RedistributorStride,
+            Recorded(gic.RedistributorRegion, msi.GicrBase, RunComponents.Gic, registerObserver));
         // Each requester books DRAM on its own timing model: the SMMU walker and the ITS book their fetches ahead of
         // the simulated clock (a walk's fetches are booked when it starts), and one shared channel model would make
         // DMA data issued 'now' wait behind accesses that really happen later. Cross-requester DRAM contention is
