@@ -48,17 +48,21 @@ public sealed class ScenarioTarget : IRunObserver, IGicObserver, IEventHandler
     private readonly ushort[] _rids;
 
     /// <summary>
-    /// The scenario host programs the v2m frame's MSI messages but does not model the irqchip's SPI enable; do what
-    /// gic-v3's irq_enable / irq_set_affinity would (GICD_CTLR.EnableGrp1NS, GICD_ISENABLER, GICD_IROUTER), for the
-    /// golden and faulty runs alike, so that SPIs reach a CPU and can be compared.
+    /// Makes sure the v2m frame's SPIs can reach a CPU, doing what gic-v3's irq_enable / irq_set_affinity would
+    /// (GICD_CTLR.EnableGrp1NS, GICD_ISENABLER, GICD_IROUTER) for any SPI the host's set-up left disabled, in the
+    /// golden and faulty runs alike. What the host already enabled and routed is left as it is.
     /// </summary>
     private static void EnableFrameSpis(GicV2mFrame frame, Gicv3 gic)
     {
         ulong d = gic.Config.DistributorBase;
-        gic.Bus.Write(d, 4, 2, BusAttributes.Cpu);
+        gic.Bus.Read(d, 4, out ulong ctlr, BusAttributes.Cpu);
+        if ((ctlr & 2) == 0) gic.Bus.Write(d, 4, ctlr | 2, BusAttributes.Cpu);
         for (uint intId = frame.FirstSpi; intId < frame.FirstSpi + frame.SpiCount; intId++)
         {
-            gic.Bus.Write(d + 0x100 + intId / 32 * 4, 4, 1UL << (int)(intId % 32), BusAttributes.Cpu);
+            ulong isenabler = d + 0x100 + intId / 32 * 4;
+            gic.Bus.Read(isenabler, 4, out ulong enabled, BusAttributes.Cpu);
+            if ((enabled >> (int)(intId % 32) & 1) != 0) continue;
+            gic.Bus.Write(isenabler, 4, 1UL << (int)(intId % 32), BusAttributes.Cpu);
             gic.Bus.Write(d + 0x6100 + (intId - 32) * 8, 8, (ulong)(intId % (uint)gic.Config.Cpus), BusAttributes.Cpu);
         }
     }
