@@ -1,4 +1,5 @@
 using HwEmu.Devices.Gic;
+using HwEmu.Devices.Host.ArmSmmuV3;
 using HwEmu.Devices.Platform;
 using HwEmu.Devices.Platform.Machine;
 using HwEmu.Devices.Smmu;
@@ -15,7 +16,7 @@ namespace HwEmu.Campaigns;
 /// STE, PTEs by walking the CD's TTB0, DTE/ITE from GITS_BASER0 and the DTE. DMAs are matched by (requester, n-th
 /// DMA of that requester); payloads are not visible to the observer, so only addresses and status are compared.
 /// </summary>
-public sealed class ScenarioTarget : IRunObserver, IGicObserver, IEventHandler
+public sealed class ScenarioTarget : IRunObserver, IGicObserver, IEventHandler, IRunFaultHooks
 {
     private readonly ScenarioMachine _m;
     private readonly FaultPlan? _fault;
@@ -30,7 +31,7 @@ public sealed class ScenarioTarget : IRunObserver, IGicObserver, IEventHandler
     private int _writer = -1;
     private bool _fired;
 
-    private ScenarioTarget(Scenario scenario, bool allowUnsafeInterrupts, FaultPlan? fault, RunObservation observation)
+    private ScenarioTarget(Scenario scenario, bool allowUnsafeInterrupts, bool deviceChecksPoison, FaultPlan? fault, RunObservation observation)
     {
         _fault = fault;
         _obs = observation;
@@ -42,8 +43,28 @@ public sealed class ScenarioTarget : IRunObserver, IGicObserver, IEventHandler
         for (int i = 0; i < _rids.Length; i++)
             _rids[i] = HwEmu.Devices.Pcie.PciBdf.TryParse(_m.Devices[i].Endpoint.Bdf, out var bdf) ? bdf.Rid : (ushort)0;
         if (_m.Hardware.V2m is { } v2m) EnableFrameSpis(v2m, gic);
+        bool dynamic = false;
+        foreach (var d in _m.Devices) dynamic |= d.Binding.Streaming != null;
+        _deviceChecksPoison = deviceChecksPoison;
+        // Golden and faulty runs alike: with DMA-API mappings the host's intent has to be followed map by map.
+        if (dynamic) _m.FaultHooks = this;
+        if (fault is { } plan && NeedsHooks(plan.Model))
+        {
+            _m.FaultHooks = this;
+            if (plan.Model is FaultModel.DropCommand or FaultModel.DelayCommand or FaultModel.CmdqCorrupt && _m.Host is { } host)
+            {
+                _driver = host.SmmuDriver;
+                _driver.CommandIssued += OnCommandIssued;
+            }
+        }
         if (fault is { Trigger: TriggerKind.Time } f) _m.Simulator.ScheduleAt((ulong)f.At * 1000, this, 0);
     }
+
+    private static bool NeedsHooks(FaultModel m) => m is FaultModel.DropMsi or FaultModel.CompletionError or FaultModel.LatencySpike
+        or FaultModel.DropCommand or FaultModel.DelayCommand or FaultModel.CmdqCorrupt;
+
+    private readonly bool _deviceChecksPoison;
+    private ArmSmmuV3Driver? _driver;
 
     private readonly ushort[] _rids;
 
@@ -74,7 +95,7 @@ public sealed class ScenarioTarget : IRunObserver, IGicObserver, IEventHandler
     public static void Run(MachineSpec machine, FaultPlan? fault, RunObservation observation)
     {
         ulong hangBoundNs = machine.HangBoundNs;
-        var t = new ScenarioTarget(machine.Scenario!, machine.AllowUnsafeInterrupts, fault, observation);
+        var t = new ScenarioTarget(machine.Scenario!, machine.AllowUnsafeInterrupts, machine.DeviceChecksPoison, fault, observation);
         t._m.Run();
         ulong end = t._m.Simulator.Now;
         foreach (var (_, (index, issue)) in t._open)
@@ -93,13 +114,32 @@ public sealed class ScenarioTarget : IRunObserver, IGicObserver, IEventHandler
     // ------------------------------------------------------------------ fault application
 
     /// <inheritdoc/>
-    public void OnEvent(ulong payload) => Apply();
+    public void OnEvent(ulong payload)
+    {
+        if (payload == DelayedCommandPayload) { _driver!.Issue(_delayed); return; }
+        Apply();
+    }
 
     private void Apply()
     {
         if (_fired || _fault is not { } f) return;
         ulong now = _m.Simulator.Now;
         ushort rid = _rids[f.Device % _rids.Length];
+        switch (f.Model)
+        {
+            // Armed by the trigger; they fire at the device's next MSI / memory read, or the next command of the kind.
+            case FaultModel.DropMsi or FaultModel.CompletionError:
+                _armedRid = rid;
+                return;
+            case FaultModel.DropCommand or FaultModel.DelayCommand or FaultModel.CmdqCorrupt:
+                _commandArmed = true;
+                return;
+            case FaultModel.LatencySpike:
+                _spikeUntilPs = now + f.DurationNs * 1000;
+                _spikeExtraPs = f.Ns * 1000;
+                Fire(now);
+                return;
+        }
         if (!_streamOf.TryGetValue(rid, out uint sid)) return; // the device has not issued anything yet: no StreamID seen
         var hw = _m.Hardware;
         switch (f.Model)
@@ -165,6 +205,151 @@ public sealed class ScenarioTarget : IRunObserver, IGicObserver, IEventHandler
     }
 
     private int _duplicateArmed = -1;
+    private int _armedRid = -1;
+    private bool _commandArmed;
+    private ulong _spikeUntilPs, _spikeExtraPs;
+    private long _commandCount;
+    private uint _listProd = uint.MaxValue;
+    private int _listIndex;
+    private CmdqCommand _delayed;
+    private const ulong DelayedCommandPayload = 1;
+
+    private void Fire(ulong now)
+    {
+        _fired = true;
+        _obs.InjectedPs = now;
+    }
+
+    // ------------------------------------------------------------------ IRunFaultHooks
+
+    /// <inheritdoc/>
+    public bool DeliverMsi(ulong timePs, ushort requesterId, ulong doorbellAddress, uint data)
+    {
+        if (_fired || _armedRid != requesterId || _fault is not { Model: FaultModel.DropMsi }) return true;
+        Fire(timePs);
+        return false;
+    }
+
+    /// <inheritdoc/>
+    public RunCompletionStatus ReadCompletion(ulong timePs, ulong transactionId, ushort requesterId, ulong address)
+    {
+        if (_fired || _armedRid != requesterId || _fault is not { Model: FaultModel.CompletionError } f) return RunCompletionStatus.Success;
+        Fire(timePs);
+        if (f.Status == CompletionStatus.Poisoned)
+        {
+            // The data arrives with EP set: a device that checks poison drops it and reports it (AER), one that does not
+            // consumes it silently (PCIe Base spec §2.7.2: poisoned data handling is the receiver's choice).
+            if (_open.TryGetValue(transactionId, out var o)) _obs.Dma[o.Index] = _obs.Dma[o.Index] with { Status = DmaStatus.Poisoned };
+            if (!_deviceChecksPoison) return RunCompletionStatus.Success;
+            _obs.Detections.Add(new Detection(DetectionKind.PcieAer, (uint)CompletionStatus.Poisoned, timePs));
+            return RunCompletionStatus.Poisoned;
+        }
+        _obs.Detections.Add(new Detection(DetectionKind.PcieAer, (uint)f.Status, timePs));
+        return f.Status == CompletionStatus.Ur ? RunCompletionStatus.UnsupportedRequest : RunCompletionStatus.CompleterAbort;
+    }
+
+    /// <inheritdoc/>
+    public ulong ExtraMemoryLatencyPs(ulong timePs) => timePs < _spikeUntilPs ? _spikeExtraPs : 0;
+
+    // (requester, IOVA page) -> the page the host mapped there most recently (0: the walk found no leaf).
+    private readonly Dictionary<(ushort, ulong), ulong> _intended = new();
+
+    /// <inheritdoc/>
+    public void OnStreamingMap(ulong timePs, int device, ulong deviceAddress, int size)
+    {
+        ushort rid = _rids[device];
+        if (!_streamOf.TryGetValue(rid, out uint sid)) sid = uint.MaxValue;
+        for (ulong page = deviceAddress >> 12; page <= (deviceAddress + (ulong)Math.Max(size, 1) - 1) >> 12; page++)
+            _intended[(rid, page)] = sid == uint.MaxValue ? ulong.MaxValue : IntendedPage(sid, page << 12);
+    }
+
+    /// <summary>The leaf's output page for <paramref name="iova"/>, walked in memory right after the host wrote it.</summary>
+    private ulong IntendedPage(uint sid, ulong iova)
+    {
+        var mem = _m.Hardware.Memory;
+        var regs = _m.Hardware.Smmu.Registers;
+        ulong ste = SteAddress(regs[SmmuRegister.StrtabBase], regs[SmmuRegister.StrtabBaseCfg], sid);
+        if (ste == 0) return 0;
+        ulong cd = mem.Read64(ste) & 0x000f_ffff_ffff_ffc0UL;
+        if (cd == 0) return 0;
+        ulong ttb = mem.Read64(cd + 8) & 0x000f_ffff_ffff_fff0UL;
+        int t0sz = (int)(mem.Read64(cd) & 0x3f);
+        ulong da = WalkTo(ttb, t0sz, iova, 3);
+        ulong d = mem.Read64(da);
+        if ((d & 1) == 0) return 0;
+        // A leaf at level 3 is a page; a block earlier ends the walk (its output plus the IOVA's offset in the block).
+        int level = LevelOf(ttb, t0sz, iova, da);
+        ulong blockMask = (1UL << (12 + 9 * (3 - level))) - 1;
+        return ((d & 0x0000_ffff_ffff_f000UL & ~blockMask) | (iova & blockMask)) >> 12;
+    }
+
+    private int LevelOf(ulong ttb, int t0sz, ulong iova, ulong descriptorAddress)
+    {
+        for (int l = 3; l >= 0; l--) if (WalkTo(ttb, t0sz, iova, l) == descriptorAddress) return l;
+        return 3;
+    }
+
+    // ------------------------------------------------------------------ command faults (the driver's command path)
+
+    private static bool IsKind(in CmdqCommand c, CommandKind kind)
+    {
+        byte op = (byte)c.Dword0;
+        return kind switch
+        {
+            CommandKind.Tlbi => op is >= 0x10 and <= 0x3f, // TLBI_* opcodes (IHI 0070 §4.4)
+            CommandKind.Cfgi => op is >= 0x03 and <= 0x07, // CFGI_STE .. CFGI_ALL
+            CommandKind.Sync => op == (byte)CmdqOpcode.Sync,
+            _ => true,
+        };
+    }
+
+    /// <summary>
+    /// The driver wrote a command into its queue slot and has not yet written CMDQ_PROD: the fault acts on the slot,
+    /// so the SMMU consumes what the fault left there.
+    /// </summary>
+    private void OnCommandIssued(CmdqCommand cmd)
+    {
+        var regs = _m.Hardware.Smmu.Registers;
+        uint hwProd = (uint)regs[SmmuRegister.CmdqProd];
+        // The driver writes a list of commands, then CMDQ_PROD once: the k-th command since the last PROD write sits at PROD + k.
+        if (hwProd != _listProd) { _listProd = hwProd; _listIndex = 0; }
+        int k = _listIndex++;
+        if (_fired || _fault is not { } f || !IsKind(cmd, f.Command)) return;
+        if (f.Trigger == TriggerKind.Nth && f.Of == TriggerEvent.Command && _commandCount++ == f.At) _commandArmed = true;
+        if (!_commandArmed) return;
+        ulong cmdqBase = regs[SmmuRegister.CmdqBase];
+        int log2 = (int)(cmdqBase & 0x1f);
+        ulong slot = (cmdqBase & 0x000f_ffff_ffff_ffe0UL) + ((ulong)(hwProd & 0xfffff) + (ulong)k & ((1UL << log2) - 1)) * (ulong)CmdqCommand.Size;
+        var mem = _m.Hardware.Memory;
+        ulong now = _m.Simulator.Now;
+        // A CMD_SYNC with CS = NONE: consumed without any effect, in place of the lost command.
+        const ulong Nop = (ulong)(byte)CmdqOpcode.Sync;
+        switch (f.Model)
+        {
+            case FaultModel.DropCommand:
+                mem.Write64(slot, Nop);
+                mem.Write64(slot + 8, 0);
+                // A lost CMD_SYNC never signals: the driver gives up after ARM_SMMU_POLL_TIMEOUT_US.
+                if (f.Command == CommandKind.Sync) _obs.Detections.Add(new Detection(DetectionKind.SyncTimeout, 0, now + PassthroughMachine.SyncTimeoutPs));
+                break;
+            case FaultModel.DelayCommand when f.Command != CommandKind.Sync:
+                mem.Write64(slot, Nop);
+                mem.Write64(slot + 8, 0);
+                _delayed = cmd;
+                _m.Simulator.ScheduleAt(now + f.Ns * 1000, this, DelayedCommandPayload);
+                break;
+            case FaultModel.DelayCommand:
+                break; // a late CMD_SYNC is still inside the driver's poll loop: it completes, only later in wall time
+            case FaultModel.CmdqCorrupt:
+            {
+                int bit = (int)((f.Bit >= 0 ? (ulong)f.Bit : f.Salt) % 128);
+                ulong a = slot + (ulong)(bit / 8);
+                mem.Write8(a, (byte)(mem.Read8(a) ^ (1 << (bit % 8))));
+                break;
+            }
+        }
+        Fire(now);
+    }
 
     private EndpointModel? DeviceOf(ushort rid)
     {
@@ -339,6 +524,16 @@ public sealed class ScenarioTarget : IRunObserver, IGicObserver, IEventHandler
     {
         if (!_open.TryGetValue(transactionId, out var o)) return;
         var d = _obs.Dma[o.Index];
+        if (result.Succeeded && _intended.Count > 0 && _txKey.TryGetValue(transactionId, out var key)
+            && _intended.TryGetValue((key.Rid, transaction.Address >> 12), out ulong page))
+        {
+            // A DMA-API page: the same IOVA maps other pages over time, so the check is against the host's mapping now.
+            if (page != ulong.MaxValue && page != result.OutputAddress >> 12)
+                _obs.Misdirected.Add((timePs, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"requester {key.Rid} {(transaction.Write ? "write" : "read")} IOVA 0x{transaction.Address:x}: mapped to page 0x{page << 12:x}, reached PA 0x{result.OutputAddress:x}")));
+            _obs.Dma[o.Index] = d with { Pa = 0, TimePs = timePs }; // left out of the golden page comparison
+            return;
+        }
         _obs.Dma[o.Index] = result.Succeeded ? d with { Pa = result.OutputAddress, TimePs = timePs } : d with { Status = DmaStatus.SmmuAbort, TimePs = timePs };
         if (result.EventRecorded) _obs.Detections.Add(new Detection(DetectionKind.SmmuEvent, (uint)result.Event.Type, timePs));
     }

@@ -36,6 +36,9 @@ public static class OutcomeClassifier
 
         if (golden.MatchByAddress) CompareByAddress(golden, faulty, Diverge);
         else CompareByPosition(golden, faulty, Diverge);
+        ulong misdirectedUntil = Math.Min(golden.CompareUntilPs, faulty.CompareUntilPs);
+        foreach (var (t, detail) in faulty.Misdirected)
+            if (t <= misdirectedUntil) Diverge(t, Outcome.SilentDataCorruption, detail);
 
         CompareInterrupts(golden, faulty, Diverge);
 

@@ -7,6 +7,11 @@ public sealed class RunObservation
     public List<DmaObservation> Dma { get; } = new(256);
     /// <summary>Interrupts, in delivery order.</summary>
     public List<InterruptObservation> Interrupts { get; } = new(128);
+    /// <summary>
+    /// Accesses that reached another page than the host's page tables mapped at that moment (scenario targets with
+    /// dynamic DMA-API mappings, where the same IOVA maps different pages over time): (time, description).
+    /// </summary>
+    public List<(ulong TimePs, string Detail)> Misdirected { get; } = new(0);
     /// <summary>Detections, in time order of recording.</summary>
     public List<Detection> Detections { get; } = new(8);
     /// <summary>A step did not complete within the hang bound.</summary>

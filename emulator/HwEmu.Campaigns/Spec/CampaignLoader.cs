@@ -239,11 +239,14 @@ public static class CampaignLoader
                 throw Error($"{path}.command", "\"tlbi\", \"cfgi\" or \"sync\"", "\"any\"");
             if (machine.Scenario is not null)
             {
-                // Phase 2 covers the faults that need no hook inside the scenario machine's own flow.
-                if (model is not (FaultModel.BitFlip or FaultModel.StuckAt0 or FaultModel.StuckAt1 or FaultModel.TlbCorrupt or FaultModel.RogueMsi or FaultModel.DmaOutside or FaultModel.DuplicateMsi))
-                    throw Error($"{path}.model", "bitflip, stuck-at-0, stuck-at-1, tlb-corrupt, rogue-msi, dma-outside or duplicate-msi (the fault models available on a scenario target)", $"\"{FaultModels.Name(model)}\"");
-                if (spec.When.Kind == TriggerKind.Step || (spec.When.Kind == TriggerKind.Nth && spec.When.Of is not (TriggerEvent.Dma or TriggerEvent.Msi)))
-                    throw Error($"{path}.when", "{ \"timeNs\": … } or { \"nth\": …, \"of\": \"dma\" | \"msi\" } (a scenario has no steps)", f.TryGetProperty("when", out var wv) ? Describe(wv) : "nothing (the default is a step)");
+                // The doorbell faults rewrite the built-in host's MSI page mapping and eventq-overflow stops its event
+                // drain; the scenario host keeps the MSI page from the MSI cookie and drains no event queue during a run.
+                if (model is FaultModel.DoorbellMissing or FaultModel.DoorbellElsewhere or FaultModel.EventqOverflow)
+                    throw Error($"{path}.model", "a fault model available on a scenario target (not doorbell-missing, doorbell-elsewhere or eventq-overflow)", $"\"{FaultModels.Name(model)}\"");
+                bool commandFault = model is FaultModel.DropCommand or FaultModel.DelayCommand or FaultModel.CmdqCorrupt;
+                if (spec.When.Kind == TriggerKind.Step || (spec.When.Kind == TriggerKind.Nth && !(spec.When.Of is TriggerEvent.Dma or TriggerEvent.Msi || (commandFault && spec.When.Of == TriggerEvent.Command))))
+                    throw Error($"{path}.when", commandFault ? "{ \"timeNs\": … } or { \"nth\": …, \"of\": \"dma\" | \"msi\" | \"command\" } (a scenario has no steps)"
+                        : "{ \"timeNs\": … } or { \"nth\": …, \"of\": \"dma\" | \"msi\" } (a scenario has no steps)", f.TryGetProperty("when", out var wv) ? Describe(wv) : "nothing (the default is a step)");
             }
             string label = f.TryGetProperty("name", out _) ? String(f, path, "name")! : DefaultName(spec);
             return spec with { Name = label };

@@ -126,7 +126,7 @@ public class ScenarioTargetTests
         Assert.That(ex.Message, Does.StartWith("campaign 'campaign': the golden run of fault 'tlb-corrupt (scenario passthrough-gicv2m)''s machine is not fault-free (an exception: "));
     }
 
-    [TestCase("""{ "model": "drop-msi", "when": { "timeNs": 5 } }""", "$.faults[0].model")]
+    [TestCase("""{ "model": "eventq-overflow", "when": { "timeNs": 5 } }""", "$.faults[0].model")]
     [TestCase("""{ "model": "tlb-corrupt" }""", "$.faults[0].when")]
     [TestCase("""{ "model": "tlb-corrupt", "when": { "nth": 1, "of": "command" } }""", "$.faults[0].when")]
     public void UnsupportedOnAScenario_IsABadInputError(string fault, string path)

@@ -127,6 +127,8 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
 
     /// <summary>The hardware.</summary>
     public MachineHardware Hardware => _hw;
+    /// <summary>Fault-injection hooks in the transaction flow (none by default).</summary>
+    public IRunFaultHooks? FaultHooks { get; set; }
     /// <summary>The host software's set-up (groups, domains, VFIO container), when the machine was built with one.</summary>
     public HostSetup? Host { get; init; }
     /// <summary>The simulator the machine is scheduled on.</summary>
@@ -243,6 +245,7 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
             }
             t.OpAddress = deviceAddress;
             t.Mapped = true;
+            FaultHooks?.OnStreamingMap(_sim.Now, device, deviceAddress, req.Size);
         }
         t.Queue = dev.NextQueue();
         switch (dev.Spec.Kind)
@@ -403,6 +406,17 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
             return;
         }
         ulong done = _dram.Access(now, t.Size);
+        if (FaultHooks is { } hooks)
+        {
+            done += hooks.ExtraMemoryLatencyPs(now);
+            // UR / CA complete without data; a poisoned completion carries data the device refuses (it checks EP).
+            if (!t.Write && hooks.ReadCompletion(now, t.Id, t.Route.RequesterId, t.Pa) != RunCompletionStatus.Success)
+            {
+                t.Failed = true;
+                _sim.ScheduleAt(done, this, Payload(StageDone, (ulong)slot));
+                return;
+            }
+        }
         if (!t.Write) done = _devices[t.Device].Link.CompleteRead(done, t.Address, t.Size, t.Tag);
         _sim.ScheduleAt(done, this, Payload(StageDone, (ulong)slot));
     }
@@ -416,6 +430,7 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
         _msiSource = _hw.Its is not null ? RunInterruptSource.Its : RunInterruptSource.Gicv2m;
         if (_hw.Its is { } its) its.CurrentTimePs = now;
         if (_hw.V2m is { } v2m) v2m.CurrentTimePs = now;
+        if (FaultHooks is { } hooks && !hooks.DeliverMsi(now, t.Route.RequesterId, t.Pa, t.MsiData)) return;
         _observer?.OnMsiWrite(now, t.Route.RequesterId, deviceId, t.Pa, t.MsiData);
         BusStatus st = _bus.Write(t.Pa, 4, t.MsiData, new BusAttributes(t.Route.RequesterId, deviceId));
         if (st != BusStatus.Ok) t.Failed = true;
