@@ -11,6 +11,7 @@ namespace HwEmu.Campaigns;
 public sealed class CampaignRunner
 {
     [ThreadStatic] private static PhysicalMemory? t_memory;
+    [ThreadStatic] private static HwEmu.Emulator.Kernel.Simulator? t_simulator;
     private readonly Campaign _campaign;
     private readonly Dictionary<MachineSpec, RunObservation> _golden = new();
 
@@ -51,7 +52,8 @@ public sealed class CampaignRunner
             }
             // One memory per worker thread, zeroed by each run: same contents as a fresh one, no LOH churn.
             t_memory ??= new PhysicalMemory();
-            new PassthroughMachine(machine, fault, obs, t_memory).Run();
+            t_simulator ??= new HwEmu.Emulator.Kernel.Simulator();
+            new PassthroughMachine(machine, fault, obs, t_memory, t_simulator).Run();
         }
         catch (Exception ex)
         {

@@ -69,7 +69,7 @@ public sealed class PassthroughMachine : IEventHandler, ISmmuObserver, IGicObser
 
     private readonly MachineSpec _spec;
     private readonly FaultPlan? _fault;
-    private readonly Simulator _sim = new();
+    private readonly Simulator _sim;
     private readonly PhysicalMemory _mem;
     private readonly SystemBus _bus;
     private readonly SmmuV3 _smmu;
@@ -105,7 +105,18 @@ public sealed class PassthroughMachine : IEventHandler, ISmmuObserver, IGicObser
     /// saves re-allocating its radix tables (large-object-heap arrays) on every run.
     /// </summary>
     public PassthroughMachine(MachineSpec spec, FaultPlan? fault, RunObservation observation, PhysicalMemory? memory = null)
+        : this(spec, fault, observation, memory, null)
     {
+    }
+
+    /// <summary>
+    /// As <see cref="PassthroughMachine(MachineSpec, FaultPlan?, RunObservation, PhysicalMemory?)"/>, also reusing a
+    /// <paramref name="simulator"/> of an earlier run of the same thread (reset first: the same schedule as a new one).
+    /// </summary>
+    public PassthroughMachine(MachineSpec spec, FaultPlan? fault, RunObservation observation, PhysicalMemory? memory, Simulator? simulator)
+    {
+        _sim = simulator ?? new Simulator();
+        if (simulator != null) simulator.Reset();
         _spec = spec;
         _fault = fault;
         _obs = observation;
