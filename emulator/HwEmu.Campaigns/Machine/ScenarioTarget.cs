@@ -240,7 +240,13 @@ public sealed class ScenarioTarget : IRunObserver, IGicObserver, IEventHandler, 
             // The data arrives with EP set: a device that checks poison drops it and reports it (AER), one that does not
             // consumes it silently (PCIe Base spec §2.7.2: poisoned data handling is the receiver's choice).
             if (_open.TryGetValue(transactionId, out var o)) _obs.Dma[o.Index] = _obs.Dma[o.Index] with { Status = DmaStatus.Poisoned };
-            if (!_deviceChecksPoison) return RunCompletionStatus.Success;
+            if (!_deviceChecksPoison)
+            {
+                // Known wrong at once, whatever the golden run did with that IOVA (a DMA-API page has no golden counterpart).
+                _obs.Misdirected.Add((timePs, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"requester {requesterId} read PA 0x{address:x}: consumed poisoned data")));
+                return RunCompletionStatus.Success;
+            }
             _obs.Detections.Add(new Detection(DetectionKind.PcieAer, (uint)CompletionStatus.Poisoned, timePs));
             return RunCompletionStatus.Poisoned;
         }

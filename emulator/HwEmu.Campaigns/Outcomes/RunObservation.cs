@@ -8,8 +8,9 @@ public sealed class RunObservation
     /// <summary>Interrupts, in delivery order.</summary>
     public List<InterruptObservation> Interrupts { get; } = new(128);
     /// <summary>
-    /// Accesses that reached another page than the host's page tables mapped at that moment (scenario targets with
-    /// dynamic DMA-API mappings, where the same IOVA maps different pages over time): (time, description).
+    /// Accesses known to be wrong when they happen, without the golden run: on scenario targets, an access that
+    /// reached another page than the host's page tables mapped at that moment (DMA-API mappings, where one IOVA maps
+    /// different pages over time) and poisoned data a device consumed. (time, description); each is sdc.
     /// </summary>
     public List<(ulong TimePs, string Detail)> Misdirected { get; } = new(0);
     /// <summary>Detections, in time order of recording.</summary>
