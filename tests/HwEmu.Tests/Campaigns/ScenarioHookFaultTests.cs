@@ -104,6 +104,27 @@ public class ScenarioHookFaultTests
         Assert.That(addr.Outcome, Is.EqualTo(Outcome.SilentDataCorruption), addr.Detail);
     }
 
+    [Test]
+    public void StuckAtOnTheSteValidBit_0IsBadSte_1IsMasked()
+    {
+        var zero = RunOne("""{ "model": "stuck-at-0", "structure": "ste", "bit": 0, "when": { "nth": 0, "of": "dma" } }""");
+        Assert.That((zero.Outcome, zero.Detail), Is.EqualTo((Outcome.Detected, "SMMU C_BAD_STE")));
+        var one = RunOne("""{ "model": "stuck-at-1", "structure": "ste", "bit": 0, "when": { "nth": 0, "of": "dma" } }""");
+        Assert.That((one.Outcome, one.Activated), Is.EqualTo((Outcome.Masked, true)), "STE.V is already 1");
+    }
+
+    [Test]
+    public void TlbCorruptionOnADmaApiWorkload_IsMasked_EveryPageIsTranslatedOncePerMapping()
+    {
+        // The DMA engines map each 64 KiB buffer, translate each page once and unmap it (strict: TLBI_NH_VA; lazy: the
+        // IOVA is not reused before the flush): a corrupted TLB entry is never hit again.
+        for (int n = 26; n < 200; n += 43)
+        {
+            var rec = RunOne("""{ "model": "tlb-corrupt", "bit": 4, "when": { "nth": N, "of": "dma" } }""".Replace("N", n.ToString(System.Globalization.CultureInfo.InvariantCulture)), StrictLazy);
+            Assert.That((rec.Outcome, rec.Activated), Is.EqualTo((Outcome.Masked, true)), rec.Detail);
+        }
+    }
+
     [TestCase("doorbell-missing")]
     [TestCase("doorbell-elsewhere")]
     [TestCase("eventq-overflow")]
