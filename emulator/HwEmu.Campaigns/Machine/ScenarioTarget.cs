@@ -264,9 +264,28 @@ public sealed class ScenarioTarget : IRunObserver, IGicObserver, IEventHandler, 
     public void OnStreamingMap(ulong timePs, int device, ulong deviceAddress, int size)
     {
         ushort rid = _rids[device];
-        if (!_streamOf.TryGetValue(rid, out uint sid)) sid = uint.MaxValue;
+        if (!_streamOf.TryGetValue(rid, out uint sid))
+        {
+            // The StreamID is learnt from the device's first DMA, issued at this same instant (nothing runs between).
+            _pendingMaps.Add((rid, deviceAddress, size));
+            return;
+        }
         for (ulong page = deviceAddress >> 12; page <= (deviceAddress + (ulong)Math.Max(size, 1) - 1) >> 12; page++)
-            _intended[(rid, page)] = sid == uint.MaxValue ? ulong.MaxValue : IntendedPage(sid, page << 12);
+            _intended[(rid, page)] = IntendedPage(sid, page << 12);
+    }
+
+    private readonly List<(ushort Rid, ulong Address, int Size)> _pendingMaps = new();
+
+    private void ResolvePendingMaps(ushort rid)
+    {
+        for (int i = _pendingMaps.Count - 1; i >= 0; i--)
+        {
+            var (r, address, size) = _pendingMaps[i];
+            if (r != rid) continue;
+            _pendingMaps.RemoveAt(i);
+            int device = Array.IndexOf(_rids, rid);
+            if (device >= 0) OnStreamingMap(_m.Simulator.Now, device, address, size);
+        }
     }
 
     /// <summary>The leaf's output page for <paramref name="iova"/>, walked in memory right after the host wrote it.</summary>
@@ -514,7 +533,7 @@ public sealed class ScenarioTarget : IRunObserver, IGicObserver, IEventHandler, 
     public void OnDmaIssued(in RunDma dma)
     {
         ushort rid = dma.RequesterId;
-        _streamOf.TryAdd(rid, dma.StreamId);
+        if (_streamOf.TryAdd(rid, dma.StreamId) && _pendingMaps.Count > 0) ResolvePendingMaps(rid);
         int seq = _perRequester.GetValueOrDefault(rid);
         _perRequester[rid] = seq + 1;
         _txKey[dma.TransactionId] = (rid, seq);
@@ -534,7 +553,7 @@ public sealed class ScenarioTarget : IRunObserver, IGicObserver, IEventHandler, 
             && _intended.TryGetValue((key.Rid, transaction.Address >> 12), out ulong page))
         {
             // A DMA-API page: the same IOVA maps other pages over time, so the check is against the host's mapping now.
-            if (page != ulong.MaxValue && page != result.OutputAddress >> 12)
+            if (page != result.OutputAddress >> 12)
                 _obs.Misdirected.Add((timePs, string.Create(System.Globalization.CultureInfo.InvariantCulture,
                     $"requester {key.Rid} {(transaction.Write ? "write" : "read")} IOVA 0x{transaction.Address:x}: mapped to page 0x{page << 12:x}, reached PA 0x{result.OutputAddress:x}")));
             _obs.Dma[o.Index] = d with { Pa = 0, TimePs = timePs }; // left out of the golden page comparison
