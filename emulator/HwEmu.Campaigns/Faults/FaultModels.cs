@@ -44,6 +44,13 @@ public static class FaultModels
         return false;
     }
 
+    /// <summary>
+    /// True for models a scenario target runs. The doorbell models rewrite the built-in host's MSI page mapping and
+    /// eventq-overflow stops its event drain; a scenario's host keeps the MSI page of the kernel's MSI cookie or VFIO
+    /// and drains no event queue during a run.
+    /// </summary>
+    public static bool OnScenario(FaultModel model) => model is not (FaultModel.DoorbellMissing or FaultModel.DoorbellElsewhere or FaultModel.EventqOverflow);
+
     /// <summary>True for models that change a structure in memory.</summary>
     public static bool IsMemoryFault(FaultModel model) => model is FaultModel.BitFlip or FaultModel.StuckAt0 or FaultModel.StuckAt1;
 }

@@ -241,7 +241,7 @@ public static class CampaignLoader
             {
                 // The doorbell faults rewrite the built-in host's MSI page mapping and eventq-overflow stops its event
                 // drain; the scenario host keeps the MSI page from the MSI cookie and drains no event queue during a run.
-                if (model is FaultModel.DoorbellMissing or FaultModel.DoorbellElsewhere or FaultModel.EventqOverflow)
+                if (!FaultModels.OnScenario(model))
                     throw Error($"{path}.model", "a fault model available on a scenario target (not doorbell-missing, doorbell-elsewhere or eventq-overflow)", $"\"{FaultModels.Name(model)}\"");
                 bool commandFault = model is FaultModel.DropCommand or FaultModel.DelayCommand or FaultModel.CmdqCorrupt;
                 if (spec.When.Kind == TriggerKind.Step || (spec.When.Kind == TriggerKind.Nth && !(spec.When.Of is TriggerEvent.Dma or TriggerEvent.Msi || (commandFault && spec.When.Of == TriggerEvent.Command))))

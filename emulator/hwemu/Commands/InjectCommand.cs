@@ -81,7 +81,7 @@ public static class InjectCommand
         models.SetAction(_ =>
         {
             foreach (var m in Enum.GetValues<FaultModel>())
-                output.WriteLine($"{FaultModels.Name(m),-20} {FaultModels.Summary(m)}; parameters: {string.Join(", ", FaultModels.Parameters(m))}");
+                output.WriteLine($"{FaultModels.Name(m),-20} {FaultModels.Summary(m)}; parameters: {string.Join(", ", FaultModels.Parameters(m))}{(FaultModels.OnScenario(m) ? "" : " (built-in machine only)")}");
             return Program.ExitOk;
         });
         inject.Subcommands.Add(models);

@@ -85,5 +85,7 @@ public class InjectCommandTests
         Assert.That(code, Is.EqualTo(0));
         Assert.That(o.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(16));
         Assert.That(o, Does.Contain("rogue-msi").And.Contain("latency-spike"));
+        var builtInOnly = o.Split('\n').Where(l => l.EndsWith("(built-in machine only)", StringComparison.Ordinal)).Select(l => l.Split(' ')[0]);
+        Assert.That(builtInOnly, Is.EquivalentTo(new[] { "doorbell-missing", "doorbell-elsewhere", "eventq-overflow" }));
     }
 }
