@@ -12,8 +12,9 @@ namespace HwEmu.Traces.Recording;
 /// same fields, appended through a <see cref="TraceRecorder"/> (encoding on the run's thread into pooled blocks,
 /// file I/O on a background task). The header carries the scenario as JSON (<see cref="ScenarioWriter"/>, which
 /// <see cref="ScenarioLoader.Parse"/> reads back to an equal scenario) and the seed, so a replay can rebuild the
-/// platform with <see cref="MachineBuilder.BuildHardware(Scenario)"/>. Peer-to-peer bypasses and completions have no record
-/// type in format version 1 and are not written.
+/// platform with <see cref="MachineBuilder.BuildHardware(Scenario)"/>. Each DmaIssued carries the device, kind and
+/// route (so peer-to-peer and MSI bypasses are counted from it), each translation its arrival time, and each
+/// completion a DmaCompleted record, so a replay rebuilds the run's whole summary.
 /// </summary>
 public sealed class RunTraceRecorder : IRunObserver, IDisposable
 {
@@ -80,27 +81,39 @@ public sealed class RunTraceRecorder : IRunObserver, IDisposable
         if (dma.Privileged) a |= DmaAttributes.Privileged;
         if (dma.Instruction) a |= DmaAttributes.Instruction;
         _recorder.Append(new DmaIssuedRecord(dma.TimePs, dma.TransactionId, dma.RequesterId, dma.StreamId, dma.SubstreamId, dma.SubstreamValid,
-            dma.Address, dma.Size, dma.Write ? DmaDirection.Write : DmaDirection.Read, a));
+            dma.Address, dma.Size, dma.Write ? DmaDirection.Write : DmaDirection.Read, a, dma.Device, (byte)dma.Kind, (byte)dma.Route));
     }
 
     /// <inheritdoc/>
     public void OnDmaCompleted(ulong timePs, ulong transactionId, bool error) { }
 
     /// <inheritdoc/>
-    public void OnTranslation(ulong timePs, ulong transactionId, in SmmuTransaction transaction, in TranslationResult result)
+    public void OnDmaCompleted(in RunCompletion c) =>
+        _recorder.Append(new DmaCompletedRecord(c.TimePs, c.TransactionId, (uint)Math.Max(c.Device, 0), (byte)c.Kind, c.Write ? DmaDirection.Write : DmaDirection.Read,
+            c.Size, c.LatencyPs, (byte)((c.Error ? DmaCompletedRecord.FlagError : 0) | (c.OperationCompleted ? DmaCompletedRecord.FlagOperationCompleted : 0))));
+
+    /// <inheritdoc/>
+    public void OnTranslation(ulong timePs, ulong transactionId, in SmmuTransaction transaction, in TranslationResult result) =>
+        Translation(TranslationRecord.NoArrival, timePs, transactionId, in transaction, in result);
+
+    /// <inheritdoc/>
+    public void OnTranslation(ulong arrivalPs, ulong timePs, ulong transactionId, in SmmuTransaction transaction, in TranslationResult result) =>
+        Translation(arrivalPs, timePs, transactionId, in transaction, in result);
+
+    private void Translation(ulong arrivalPs, ulong timePs, ulong transactionId, in SmmuTransaction transaction, in TranslationResult result)
     {
         uint cycles = (uint)Math.Min(result.LatencyCycles, uint.MaxValue);
         if (result.Succeeded)
         {
             _recorder.Append(new TranslationRecord(timePs, transactionId, transaction.StreamId, transaction.SubstreamId, transaction.SubstreamValid,
                 transaction.Address, result.OutputAddress, Permissions(result.Permissions, result.Status), cycles, ServedBy(in result),
-                (byte)Math.Min(result.DescriptorFetches, byte.MaxValue)));
+                (byte)Math.Min(result.DescriptorFetches, byte.MaxValue), arrivalPs));
             return;
         }
         SmmuEventRecord e = result.Event;
         _recorder.Append(new TranslationFaultRecord(timePs, transactionId, transaction.StreamId, transaction.SubstreamId, transaction.SubstreamValid,
             transaction.Address, (byte)e.Type, result.RazWi ? FaultAction.TerminatedSilently : FaultAction.Terminated, cycles, result.EventRecorded,
-            e.Dword0, e.Dword1, e.Dword2, e.Dword3));
+            e.Dword0, e.Dword1, e.Dword2, e.Dword3, arrivalPs));
     }
 
     /// <inheritdoc/>
