@@ -134,6 +134,12 @@ public sealed class ReplayEngine : IGicObserver
         ulong now = 0;
         foreach (ref readonly ReplayStep s in _script.Steps)
         {
+            if (s.Kind == StepKind.Invalidation)
+            {
+                // Stamped with the command's completion, not an event time: only counted.
+                _results.Translation.Invalidations++;
+                continue;
+            }
             ulong t = s.Kind == StepKind.Dma ? Arrival(in s) : s.Time;
             if (t < now) _result.TimeReversals++;
             else now = t;

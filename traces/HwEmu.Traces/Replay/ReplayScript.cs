@@ -203,7 +203,7 @@ public sealed class ReplayScript
     }
 
     /// <summary>
-    /// A <c>hwemu run</c> recording writes the host's set-up memory (queues, stream and ITS tables, page tables) as
+    /// An older <c>hwemu run</c> recording writes the host's set-up memory (queues, stream and ITS tables, page tables) as
     /// whole pages once the set-up is done, after the register writes that made the SMMU and the ITS consume their
     /// queues. Those pages hold what the queues contained when consumed (rings are not reused during set-up), so the
     /// replay applies the time-0 memory writes before the time-0 register writes, keeping each kind's order.
@@ -212,6 +212,11 @@ public sealed class ReplayScript
     {
         int end = 0;
         while (end < StepCount && _steps[end].Time == 0 && _steps[end].Kind is StepKind.Memory or StepKind.Register) end++;
+        // A recording that reports each memory write when it happens has memory writes before the set-up's register
+        // writes: already in order, nothing to move.
+        int lastRegister = -1;
+        for (int i = 0; i < end; i++) if (_steps[i].Kind == StepKind.Register) lastRegister = i;
+        for (int i = 0; i < lastRegister; i++) if (_steps[i].Kind == StepKind.Memory) return;
         var memory = new List<ReplayStep>();
         var rest = new List<ReplayStep>();
         for (int i = 0; i < end; i++) (_steps[i].Kind == StepKind.Memory ? memory : rest).Add(_steps[i]);
