@@ -54,6 +54,16 @@ public class RunSummaryReplayTests
     }
 
     [Test]
+    public void RecordingTheSameScenarioTwiceGivesTheSameBytes()
+    {
+        Scenario s = ScenarioLoader.Load(Path.Combine(ScenarioLoaderTests.ExamplesDirectory, "dma-strict-vs-lazy.json"));
+        var (a, _) = Record(s, null);
+        var (b, _) = Record(s, null);
+        Assert.That(a.Length, Is.GreaterThan(100_000));
+        Assert.That(b, Is.EqualTo(a));
+    }
+
+    [Test]
     public void TheP2pExampleCountsItsPeerRequestsAndDeviceTrafficAsTheRunDid()
     {
         Scenario s = ScenarioLoader.Load(Path.Combine(ScenarioLoaderTests.ExamplesDirectory, "p2p-no-acs.json"));

@@ -10,7 +10,11 @@ namespace HwEmu.Devices.Platform.Machine;
 /// </summary>
 public interface IRunObserver
 {
-    /// <summary>The host wrote bytes into an in-memory structure (stream table, CD, page table, queue, ITS table...).</summary>
+    /// <summary>
+    /// Bytes were written into guest memory: by the host (stream table, CD, page table, queue, ITS table...) or, once a
+    /// recording machine is built, by anything (every <c>PhysicalMemory</c> store, reported when it happens, tagged
+    /// <see cref="HostStructure.Other"/>).
+    /// </summary>
     void OnHostMemoryWrite(ulong timePs, ulong address, ReadOnlySpan<byte> data, HostStructure structure);
 
     /// <summary>The host wrote a device register.</summary>
