@@ -118,6 +118,15 @@ public sealed class Tlb
     /// <summary>The entry at <paramref name="index"/> (as returned by <see cref="Lookup"/>).</summary>
     public ref readonly TlbEntry this[int index] => ref _entries[index];
 
+    /// <summary>Number of entry slots (sets × ways); valid indexes for <see cref="this[int]"/>.</summary>
+    public int Capacity => _entries.Length;
+
+    /// <summary>
+    /// Replaces the entry at <paramref name="index"/> as is, without touching replacement state or counters. For
+    /// fault injection (a corrupted TLB entry); the model itself never calls it.
+    /// </summary>
+    public void Overwrite(int index, in TlbEntry entry) => _entries[index] = entry;
+
     /// <summary>Inserts a translation for the page containing <paramref name="va"/>.</summary>
     public void Insert(ulong va, int indexShift, in TlbEntry entry)
     {
