@@ -103,3 +103,42 @@ public class RunSummaryReplayTests
         Assert.That(r.Results.Translation.TlbHits, Is.EqualTo(run.Translation.TlbHits));
     }
 }
+
+/// <summary>Only an observer that asks for every memory store gets them; others keep the set-up pages (campaigns).</summary>
+public class MemoryWriteReportingTests
+{
+    private sealed class Counter(bool everyWrite) : IRunObserver
+    {
+        public int Writes, Pages, LaterWrites;
+        public bool ReportsEveryMemoryWrite => everyWrite;
+        public void OnHostMemoryWrite(ulong timePs, ulong address, ReadOnlySpan<byte> data, HostStructure structure)
+        {
+            Writes++;
+            if (data.Length == 4096) Pages++;
+            if (timePs > 0) LaterWrites++;
+        }
+        public void OnRegisterWrite(ulong timePs, ushort component, ulong address, int size, ulong value) { }
+        public void OnSmmuCommand(ulong timePs, uint consumerIndex, ulong dword0, ulong dword1, byte error) { }
+        public void OnItsCommand(ulong timePs, uint queueOffset, ulong dword0, ulong dword1, ulong dword2, ulong dword3, uint error) { }
+        public void OnDmaIssued(in RunDma dma) { }
+        public void OnDmaCompleted(ulong timePs, ulong transactionId, bool error) { }
+        public void OnTranslation(ulong timePs, ulong transactionId, in HwEmu.Devices.Smmu.SmmuTransaction transaction, in HwEmu.Devices.Smmu.TranslationResult result) { }
+        public void OnMsiWrite(ulong timePs, ushort requesterId, uint deviceId, ulong doorbellAddress, uint data) { }
+        public void OnInterruptDelivered(ulong timePs, uint intId, int cpu, RunInterruptSource source, uint deviceId, uint eventId) { }
+        public void OnPeerToPeer(ulong timePs, ulong transactionId, ushort requesterId, ulong address, int peerEndpoint) { }
+    }
+
+    [Test]
+    public void SetUpPagesByDefaultEveryStoreWhenAsked()
+    {
+        Scenario s = ScenarioLoader.Load(Path.Combine(ScenarioLoaderTests.ExamplesDirectory, "dma-strict-vs-lazy.json"));
+        var pages = new Counter(false);
+        MachineBuilder.Build(s, null, pages).Run();
+        Assert.That((pages.Writes, pages.LaterWrites), Is.EqualTo((pages.Pages, 0)), "whole pages at time 0 only");
+        Assert.That(pages.Pages, Is.GreaterThan(10));
+        var stores = new Counter(true);
+        MachineBuilder.Build(s, null, stores).Run();
+        Assert.That(stores.Pages, Is.Zero, "stores, not pages");
+        Assert.That(stores.LaterWrites, Is.GreaterThan(1000), "the DMA API's page-table and queue writes during the run");
+    }
+}

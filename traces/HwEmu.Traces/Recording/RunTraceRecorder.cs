@@ -56,6 +56,9 @@ public sealed class RunTraceRecorder : IRunObserver, IDisposable
         return new RunTraceRecorder(new TraceRecorder(writer));
     }
 
+    /// <inheritdoc/>
+    public bool ReportsEveryMemoryWrite => true;
+
     /// <summary>Records appended so far.</summary>
     public long Records => _recorder.RecordsAppended;
 

@@ -40,4 +40,7 @@ public sealed class CompositeRunObserver(params IRunObserver[] observers) : IRun
 
     /// <inheritdoc/>
     public void OnTranslation(ulong arrivalPs, ulong timePs, ulong transactionId, in SmmuTransaction transaction, in TranslationResult result) { foreach (var o in _o) o.OnTranslation(arrivalPs, timePs, transactionId, transaction, result); }
+
+    /// <inheritdoc/>
+    public bool ReportsEveryMemoryWrite => _o.Any(o => o.ReportsEveryMemoryWrite);
 }

@@ -11,9 +11,9 @@ namespace HwEmu.Devices.Platform.Machine;
 public interface IRunObserver
 {
     /// <summary>
-    /// Bytes were written into guest memory: by the host (stream table, CD, page table, queue, ITS table...) or, once a
-    /// recording machine is built, by anything (every <c>PhysicalMemory</c> store, reported when it happens, tagged
-    /// <see cref="HostStructure.Other"/>).
+    /// Bytes were written into guest memory. By default the host's set-up memory is reported once, as pages tagged by
+    /// structure, after the set-up; an observer whose <see cref="ReportsEveryMemoryWrite"/> is true gets every
+    /// <c>PhysicalMemory</c> store instead, when it happens (set-up included), tagged <see cref="HostStructure.Other"/>.
     /// </summary>
     void OnHostMemoryWrite(ulong timePs, ulong address, ReadOnlySpan<byte> data, HostStructure structure);
 
@@ -51,6 +51,13 @@ public interface IRunObserver
 
     /// <summary>A request was routed to a peer's BAR inside the fabric and never reached the SMMU.</summary>
     void OnPeerToPeer(ulong timePs, ulong transactionId, ushort requesterId, ulong address, int peerEndpoint);
+
+    /// <summary>
+    /// True to be told of every store into guest memory when it happens (a trace recorder, so a replay sees memory as
+    /// the models did at each step; register writes made during the run then carry the run's time); false (default)
+    /// for the set-up pages once.
+    /// </summary>
+    bool ReportsEveryMemoryWrite => false;
 
     /// <summary>
     /// A DMA transaction completed, with what a run's per-device results need (kind, size, latency, whether it ended

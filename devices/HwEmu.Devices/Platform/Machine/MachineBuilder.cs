@@ -102,11 +102,13 @@ public static class MachineBuilder
         // Every memory write is reported when it happens, set-up included (the drivers' tables and queue entries, the
         // SMMU's CMD_SYNC completion writes into the queue, the DMA API's page-table updates during the run), so a
         // replay sees memory exactly as the models did at each step.
-        if (observer is not null) hw.Memory.WriteObserver = new MemoryWriteReporter(observer, sim);
+        bool everyWrite = observer is not null && observer.ReportsEveryMemoryWrite;
+        if (everyWrite) hw.Memory.WriteObserver = new MemoryWriteReporter(observer!, sim);
         IReadOnlyList<DeviceBinding> bindings = HostSetup.Run(hw, factories, options, observer, out HostSetup setup);
         var machine = new ScenarioMachine(hw, sim, observer, bindings) { Host = setup };
         foreach (EndpointModel m in machine.Devices) setup.ProgramMsix(m);
-        if (observer is not null)
+        if (observer is not null && !everyWrite) setup.ReportMemory(observer);
+        if (everyWrite)
         {
             foreach (var region in hw.Bus.Regions)
                 if (region.Device is RecordingMmioDevice r) r.Clock = sim; // the drivers' register writes during the run
