@@ -143,12 +143,15 @@ public sealed class PhysicalMemory
     /// <summary>Writes one byte.</summary>
     public void Write8(ulong pa, byte value) => Write(pa, 1, value);
 
+    /// <summary>Sees every write (a trace recorder); null = none (the default).</summary>
+    public IPhysicalMemoryWriteObserver? WriteObserver { get; set; }
+
     /// <summary>Writes the low <paramref name="size"/> bytes (1, 2, 4 or 8) of <paramref name="value"/>, little-endian.</summary>
     public void Write(ulong pa, int size, ulong value)
     {
         if (size is not (1 or 2 or 4 or 8)) throw new ArgumentOutOfRangeException(nameof(size));
         int off = (int)(pa & PageMask);
-        if (off + size <= PageSize)
+        if (off + size <= PageSize && WriteObserver is null)
         {
             byte[]? page = pa >> PageShift == _cachedPfn ? _cachedPage : GetOrAllocate(pa >> PageShift, value == 0);
             if (page is null) return; // writing zero to an unallocated page changes nothing
@@ -193,6 +196,7 @@ public sealed class PhysicalMemory
     /// <summary>Copies <paramref name="source"/> into memory starting at <paramref name="pa"/>.</summary>
     public void Write(ulong pa, ReadOnlySpan<byte> source)
     {
+        WriteObserver?.OnMemoryWrite(pa, source);
         while (!source.IsEmpty && pa < AddressLimit) // beyond 2^52 writes are ignored (and pa must not wrap)
         {
             int off = (int)(pa & PageMask);
@@ -208,6 +212,7 @@ public sealed class PhysicalMemory
     /// <summary>Fills <paramref name="length"/> bytes from <paramref name="pa"/> with <paramref name="value"/>.</summary>
     public void Fill(ulong pa, ulong length, byte value)
     {
+        if (WriteObserver is { } o && length > 0) NotifyFill(o, pa, length, value);
         while (length > 0 && pa < AddressLimit) // beyond 2^52 writes are ignored (and pa must not wrap)
         {
             int off = (int)(pa & PageMask);
@@ -216,6 +221,20 @@ public sealed class PhysicalMemory
             if (page is not null) page.AsSpan(off, n).Fill(value);
             length -= (ulong)n;
             pa += (ulong)n;
+        }
+    }
+
+    private void NotifyFill(IPhysicalMemoryWriteObserver o, ulong pa, ulong length, byte value)
+    {
+        Span<byte> chunk = stackalloc byte[512];
+        chunk.Fill(value);
+        while (length > 0 && pa < AddressLimit)
+        {
+            int n = (int)Math.Min(Math.Min(length, (ulong)chunk.Length), (ulong)(PageSize - (int)(pa & PageMask)));
+            // Zeroing a page that has no storage changes nothing (it reads as zero): not reported.
+            if (value != 0 || LookupCached(pa >> PageShift) is not null) o.OnMemoryWrite(pa, chunk[..n]);
+            pa += (ulong)n;
+            length -= (ulong)n;
         }
     }
 

@@ -133,7 +133,7 @@ public sealed class TraceInfo
         foreach ((ushort type, long count) in _counts)
         {
             string name = TraceRecordSchema.TypeName(type);
-            string unknown = type > (ushort)TraceRecordType.Checkpoint ? " (unknown type)" : "";
+            string unknown = type > (ushort)TraceRecordType.DmaCompleted ? " (unknown type)" : "";
             output.WriteLine(string.Create(c, $"  {name,-20} {count,12}{unknown}"));
         }
     }

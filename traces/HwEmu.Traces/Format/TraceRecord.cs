@@ -34,7 +34,7 @@ public readonly ref struct TraceRecord
     public TraceRecordType Type => (TraceRecordType)RawType;
 
     /// <summary>Whether this version of the format defines <see cref="RawType"/>.</summary>
-    public bool IsKnownType => RawType <= (ushort)TraceRecordType.Checkpoint;
+    public bool IsKnownType => RawType <= (ushort)TraceRecordType.DmaCompleted;
 
     /// <summary>Index of the record in the file (0 = header).</summary>
     public long Index { get; }

@@ -13,16 +13,18 @@ public static class TraceRecordSchema
         // DmaIssued
         [("time", TraceFieldKind.Number), ("transactionId", TraceFieldKind.Number), ("requesterId", TraceFieldKind.Hex),
          ("streamId", TraceFieldKind.Hex), ("substreamId", TraceFieldKind.Hex), ("address", TraceFieldKind.Hex),
-         ("size", TraceFieldKind.Number), ("direction", TraceFieldKind.DmaDirection), ("attributes", TraceFieldKind.DmaAttributes)],
+         ("size", TraceFieldKind.Number), ("direction", TraceFieldKind.DmaDirection), ("attributes", TraceFieldKind.DmaAttributes),
+         ("device", TraceFieldKind.Number), ("kind", TraceFieldKind.Number), ("route", TraceFieldKind.Number)],
         // Translation
         [("time", TraceFieldKind.Number), ("transactionId", TraceFieldKind.Number), ("streamId", TraceFieldKind.Hex),
          ("substreamId", TraceFieldKind.Hex), ("inputAddress", TraceFieldKind.Hex), ("outputAddress", TraceFieldKind.Hex),
          ("permissions", TraceFieldKind.Permissions), ("latencyCycles", TraceFieldKind.Number),
-         ("servedBy", TraceFieldKind.TranslationSource), ("walkFetches", TraceFieldKind.Number)],
+         ("servedBy", TraceFieldKind.TranslationSource), ("walkFetches", TraceFieldKind.Number), ("arrivalTime", TraceFieldKind.Number)],
         // TranslationFault
         [("time", TraceFieldKind.Number), ("transactionId", TraceFieldKind.Number), ("streamId", TraceFieldKind.Hex),
          ("substreamId", TraceFieldKind.Hex), ("inputAddress", TraceFieldKind.Hex), ("eventType", TraceFieldKind.Hex),
-         ("action", TraceFieldKind.FaultAction), ("latencyCycles", TraceFieldKind.Number), ("eventRecord", TraceFieldKind.Bytes)],
+         ("action", TraceFieldKind.FaultAction), ("latencyCycles", TraceFieldKind.Number), ("eventRecord", TraceFieldKind.Bytes),
+         ("arrivalTime", TraceFieldKind.Number)],
         // MsiWrite
         [("time", TraceFieldKind.Number), ("requesterId", TraceFieldKind.Hex), ("deviceId", TraceFieldKind.Hex),
          ("doorbellAddress", TraceFieldKind.Hex), ("data", TraceFieldKind.Hex)],
@@ -47,6 +49,10 @@ public static class TraceRecordSchema
          ("target", TraceFieldKind.Hex), ("value", TraceFieldKind.Hex)],
         // Checkpoint
         [("time", TraceFieldKind.Number), ("checkpointId", TraceFieldKind.Number), ("stateHash", TraceFieldKind.Hex)],
+        // DmaCompleted
+        [("time", TraceFieldKind.Number), ("transactionId", TraceFieldKind.Number), ("device", TraceFieldKind.Number),
+         ("kind", TraceFieldKind.Number), ("direction", TraceFieldKind.DmaDirection), ("size", TraceFieldKind.Number),
+         ("latencyPs", TraceFieldKind.Number), ("flags", TraceFieldKind.Number)],
     ];
 
     /// <summary>The fields after the type of a known record type, or an empty list for an unknown one.</summary>

@@ -30,4 +30,6 @@ public enum TraceRecordType : ushort
     FaultInjected = 10,
     /// <summary>A checkpoint with a state hash for replay verification (<see cref="CheckpointRecord"/>).</summary>
     Checkpoint = 11,
+    /// <summary>A DMA transaction completed (appended in format 1).</summary>
+    DmaCompleted = 12,
 }

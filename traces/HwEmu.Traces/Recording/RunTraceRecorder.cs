@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using HwEmu.Devices.Platform;
 using HwEmu.Devices.Platform.Machine;
 using HwEmu.Devices.Smmu;
@@ -12,8 +13,9 @@ namespace HwEmu.Traces.Recording;
 /// same fields, appended through a <see cref="TraceRecorder"/> (encoding on the run's thread into pooled blocks,
 /// file I/O on a background task). The header carries the scenario as JSON (<see cref="ScenarioWriter"/>, which
 /// <see cref="ScenarioLoader.Parse"/> reads back to an equal scenario) and the seed, so a replay can rebuild the
-/// platform with <see cref="MachineBuilder.BuildHardware(Scenario)"/>. Peer-to-peer bypasses and completions have no record
-/// type in format version 1 and are not written.
+/// platform with <see cref="MachineBuilder.BuildHardware(Scenario)"/>. Each DmaIssued carries the device, kind and
+/// route (so peer-to-peer and MSI bypasses are counted from it), each translation its arrival time, and each
+/// completion a DmaCompleted record, so a replay rebuilds the run's whole summary.
 /// </summary>
 public sealed class RunTraceRecorder : IRunObserver, IDisposable
 {
@@ -54,62 +56,136 @@ public sealed class RunTraceRecorder : IRunObserver, IDisposable
         return new RunTraceRecorder(new TraceRecorder(writer));
     }
 
+    /// <inheritdoc/>
+    public bool ReportsEveryMemoryWrite => true;
+
     /// <summary>Records appended so far.</summary>
     public long Records => _recorder.RecordsAppended;
 
-    /// <inheritdoc/>
-    public void OnHostMemoryWrite(ulong timePs, ulong address, ReadOnlySpan<byte> data, HostStructure structure) =>
-        _recorder.Append(new MemoryWriteRecord(timePs, address, (MemoryStructure)structure, data));
+    // Memory writes are reported one store at a time (8-byte PTEs, queue words); contiguous stores of the same
+    // instant are merged into one MemoryWrite, written before any other record so the order stays the run's.
+    private readonly byte[] _pending = new byte[4096];
+    private int _pendingLength;
+    private ulong _pendingAddress, _pendingTime;
+    private MemoryStructure _pendingStructure;
 
     /// <inheritdoc/>
-    public void OnRegisterWrite(ulong timePs, ushort component, ulong address, int size, ulong value) =>
+    public void OnHostMemoryWrite(ulong timePs, ulong address, ReadOnlySpan<byte> data, HostStructure structure)
+    {
+        var kind = (MemoryStructure)structure;
+        if (_pendingLength != 0 && (timePs != _pendingTime || address != _pendingAddress + (ulong)_pendingLength || kind != _pendingStructure
+            || _pendingLength + data.Length > _pending.Length))
+        {
+            FlushMemory();
+        }
+        if (data.Length > _pending.Length)
+        {
+            _recorder.Append(new MemoryWriteRecord(timePs, address, kind, data));
+            return;
+        }
+        if (_pendingLength == 0)
+        {
+            _pendingTime = timePs;
+            _pendingAddress = address;
+            _pendingStructure = kind;
+        }
+        data.CopyTo(_pending.AsSpan(_pendingLength));
+        _pendingLength += data.Length;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Flush()
+    {
+        if (_pendingLength != 0) FlushMemory();
+    }
+
+    private void FlushMemory()
+    {
+        _recorder.Append(new MemoryWriteRecord(_pendingTime, _pendingAddress, _pendingStructure, _pending.AsSpan(0, _pendingLength)));
+        _pendingLength = 0;
+    }
+
+    /// <inheritdoc/>
+    public void OnRegisterWrite(ulong timePs, ushort component, ulong address, int size, ulong value)
+    {
+        Flush();
         _recorder.Append(new RegisterWriteRecord(timePs, component, address, (byte)size, value));
+    }
 
     /// <inheritdoc/>
-    public void OnSmmuCommand(ulong timePs, uint consumerIndex, ulong dword0, ulong dword1, byte error) =>
+    public void OnSmmuCommand(ulong timePs, uint consumerIndex, ulong dword0, ulong dword1, byte error)
+    {
+        Flush();
         _recorder.Append(new SmmuCommandRecord(timePs, 0, consumerIndex, (byte)dword0, error, dword0, dword1));
+    }
 
     /// <inheritdoc/>
-    public void OnItsCommand(ulong timePs, uint queueOffset, ulong dword0, ulong dword1, ulong dword2, ulong dword3, uint error) =>
+    public void OnItsCommand(ulong timePs, uint queueOffset, ulong dword0, ulong dword1, ulong dword2, ulong dword3, uint error)
+    {
+        Flush();
         _recorder.Append(new ItsCommandRecord(timePs, 0, queueOffset, (byte)dword0, error, (uint)(dword0 >> 32), (uint)dword1, dword0, dword1, dword2, dword3));
+    }
 
     /// <inheritdoc/>
     public void OnDmaIssued(in RunDma dma)
     {
+        Flush();
         DmaAttributes a = DmaAttributes.NonSecure;
         if (dma.Privileged) a |= DmaAttributes.Privileged;
         if (dma.Instruction) a |= DmaAttributes.Instruction;
         _recorder.Append(new DmaIssuedRecord(dma.TimePs, dma.TransactionId, dma.RequesterId, dma.StreamId, dma.SubstreamId, dma.SubstreamValid,
-            dma.Address, dma.Size, dma.Write ? DmaDirection.Write : DmaDirection.Read, a));
+            dma.Address, dma.Size, dma.Write ? DmaDirection.Write : DmaDirection.Read, a, dma.Device, (byte)dma.Kind, (byte)dma.Route));
     }
 
     /// <inheritdoc/>
     public void OnDmaCompleted(ulong timePs, ulong transactionId, bool error) { }
 
     /// <inheritdoc/>
-    public void OnTranslation(ulong timePs, ulong transactionId, in SmmuTransaction transaction, in TranslationResult result)
+    public void OnDmaCompleted(in RunCompletion c)
     {
+        Flush();
+        _recorder.Append(new DmaCompletedRecord(c.TimePs, c.TransactionId, (uint)Math.Max(c.Device, 0), (byte)c.Kind, c.Write ? DmaDirection.Write : DmaDirection.Read,
+            c.Size, c.LatencyPs, (byte)((c.Error ? DmaCompletedRecord.FlagError : 0) | (c.OperationCompleted ? DmaCompletedRecord.FlagOperationCompleted : 0))));
+    }
+
+    /// <inheritdoc/>
+    public void OnTranslation(ulong timePs, ulong transactionId, in SmmuTransaction transaction, in TranslationResult result) =>
+        Translation(TranslationRecord.NoArrival, timePs, transactionId, in transaction, in result);
+
+    /// <inheritdoc/>
+    public void OnTranslation(ulong arrivalPs, ulong timePs, ulong transactionId, in SmmuTransaction transaction, in TranslationResult result) =>
+        Translation(arrivalPs, timePs, transactionId, in transaction, in result);
+
+    private void Translation(ulong arrivalPs, ulong timePs, ulong transactionId, in SmmuTransaction transaction, in TranslationResult result)
+    {
+        Flush();
         uint cycles = (uint)Math.Min(result.LatencyCycles, uint.MaxValue);
         if (result.Succeeded)
         {
             _recorder.Append(new TranslationRecord(timePs, transactionId, transaction.StreamId, transaction.SubstreamId, transaction.SubstreamValid,
                 transaction.Address, result.OutputAddress, Permissions(result.Permissions, result.Status), cycles, ServedBy(in result),
-                (byte)Math.Min(result.DescriptorFetches, byte.MaxValue)));
+                (byte)Math.Min(result.DescriptorFetches, byte.MaxValue), arrivalPs));
             return;
         }
         SmmuEventRecord e = result.Event;
         _recorder.Append(new TranslationFaultRecord(timePs, transactionId, transaction.StreamId, transaction.SubstreamId, transaction.SubstreamValid,
             transaction.Address, (byte)e.Type, result.RazWi ? FaultAction.TerminatedSilently : FaultAction.Terminated, cycles, result.EventRecorded,
-            e.Dword0, e.Dword1, e.Dword2, e.Dword3));
+            e.Dword0, e.Dword1, e.Dword2, e.Dword3, arrivalPs));
     }
 
     /// <inheritdoc/>
-    public void OnMsiWrite(ulong timePs, ushort requesterId, uint deviceId, ulong doorbellAddress, uint data) =>
+    public void OnMsiWrite(ulong timePs, ushort requesterId, uint deviceId, ulong doorbellAddress, uint data)
+    {
+        Flush();
         _recorder.Append(new MsiWriteRecord(timePs, requesterId, deviceId, doorbellAddress, data));
+    }
 
     /// <inheritdoc/>
-    public void OnInterruptDelivered(ulong timePs, uint intId, int cpu, RunInterruptSource source, uint deviceId, uint eventId) =>
+    public void OnInterruptDelivered(ulong timePs, uint intId, int cpu, RunInterruptSource source, uint deviceId, uint eventId)
+    {
+        Flush();
         _recorder.Append(new InterruptDeliveredRecord(timePs, intId, (uint)cpu, (InterruptSource)source, deviceId, eventId));
+    }
 
     /// <inheritdoc/>
     public void OnPeerToPeer(ulong timePs, ulong transactionId, ushort requesterId, ulong address, int peerEndpoint) { }
@@ -142,13 +218,24 @@ public sealed class RunTraceRecorder : IRunObserver, IDisposable
     }
 
     /// <summary>Flushes the last block and closes the file.</summary>
-    public void Complete() => _recorder.Complete();
+    public void Complete()
+    {
+        Flush();
+        _recorder.Complete();
+    }
 
     /// <summary>Completes the recording and releases the file.</summary>
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
-        _recorder.Dispose();
+        try
+        {
+            Flush();
+        }
+        finally
+        {
+            _recorder.Dispose();
+        }
     }
 }

@@ -21,7 +21,7 @@ namespace HwEmu.Traces.Recording;
 public sealed class TraceRecorder : IDisposable
 {
     private const byte TagDmaIssued = 1, TagTranslation = 2, TagTranslationFault = 3, TagMsiWrite = 4, TagInterruptDelivered = 5,
-        TagRegisterWrite = 6, TagSmmuCommand = 7, TagItsCommand = 8, TagFaultInjected = 10, TagCheckpoint = 11, TagEncoded = 0xff;
+        TagRegisterWrite = 6, TagSmmuCommand = 7, TagItsCommand = 8, TagFaultInjected = 10, TagCheckpoint = 11, TagDmaCompleted = 12, TagEncoded = 0xff;
 
     private readonly TraceWriter _writer;
     private readonly bool _ownsWriter;
@@ -116,6 +116,7 @@ public sealed class TraceRecorder : IDisposable
         : typeof(T) == typeof(ItsCommandRecord) ? TagItsCommand
         : typeof(T) == typeof(FaultInjectedRecord) ? TagFaultInjected
         : typeof(T) == typeof(CheckpointRecord) ? TagCheckpoint
+        : typeof(T) == typeof(DmaCompletedRecord) ? TagDmaCompleted
         : (byte)0;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -249,6 +250,7 @@ public sealed class TraceRecorder : IDisposable
                 case TagItsCommand: pos = Write<ItsCommandRecord>(b, pos); break;
                 case TagFaultInjected: pos = Write<FaultInjectedRecord>(b, pos); break;
                 case TagCheckpoint: pos = Write<CheckpointRecord>(b, pos); break;
+                case TagDmaCompleted: pos = Write<DmaCompletedRecord>(b, pos); break;
                 default:
                     int n = BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(pos));
                     _writer.AppendEncoded(b.AsSpan(pos + 4, n));

@@ -36,6 +36,75 @@ public sealed class ReplayEngine : IGicObserver
         _results = new RunResults(name, script.Header.Seed, machine.Smmu.Config.Timing.ClockHz);
         _result = new ReplayResult(_results, machine.Platform) { Truncated = script.Truncated };
         _recordedClock = new Emulator.Kernel.ClockDomain("recorded", machine.RecordedSmmuClockHz);
+        if (script.HasRunFields && machine.Scenario is { } scenario)
+        {
+            // The run's device table, in scenario order with the endpoints' BDFs, and its time series.
+            _devices = new DeviceResults[scenario.Devices.Count];
+            for (int i = 0; i < _devices.Length; i++)
+            {
+                Devices.Platform.DeviceSpec d = scenario.Devices[i];
+                string ep = string.IsNullOrEmpty(d.Endpoint) ? d.Name : d.Endpoint;
+                string bdf = scenario.Topology.Endpoints.FirstOrDefault(e => e.Name == ep)?.Bdf ?? "";
+                _devices[i] = _results.Device(d.Name, bdf);
+            }
+            _results.SampleIntervalPs = scenario.Run.SampleIntervalPs;
+            _nextSample = _results.SampleIntervalPs == 0 ? ulong.MaxValue : _results.SampleIntervalPs;
+        }
+    }
+
+    private readonly DeviceResults[] _devices = [];
+    private ulong _nextSample = ulong.MaxValue;
+    private int _inFlight;
+    private long _bytes, _dataTransactions, _lastBytes, _lastTransactions, _lastTlbHits, _lastTlbLookups;
+
+    // A run samples at priority 1, after every other event of the same instant (ScenarioMachine.Sample).
+    private void SampleBefore(ulong eventTime)
+    {
+        while (_nextSample < eventTime)
+        {
+            var x = _results.Translation;
+            long lookups = x.TlbHits + x.TlbMisses;
+            _results.AddSample(new TimeSample(_nextSample, _bytes - _lastBytes, _dataTransactions - _lastTransactions,
+                x.TlbHits - _lastTlbHits, lookups - _lastTlbLookups, _inFlight));
+            _lastBytes = _bytes;
+            _lastTransactions = _dataTransactions;
+            _lastTlbHits = x.TlbHits;
+            _lastTlbLookups = lookups;
+            _nextSample += _results.SampleIntervalPs;
+        }
+    }
+
+    private DeviceResults? DeviceOf(in ReplayStep s) => s.Id < (uint)_devices.Length ? _devices[s.Id] : null;
+
+    private void Issue(in ReplayStep s)
+    {
+        _inFlight++;
+        switch (s.Flags)
+        {
+            case 1: // peer to peer: routed inside a switch, never reached the SMMU
+                _results.P2pBypasses++;
+                if (DeviceOf(in s) is { } d) d.P2pBypasses++;
+                break;
+            case 2: // an MSI write the host bridge sent around the SMMU
+                _results.MsiBypasses++;
+                break;
+        }
+    }
+
+    private void Complete(in ReplayStep s)
+    {
+        _inFlight--;
+        if (DeviceOf(in s) is not { } d) return;
+        bool error = (s.Flags & DmaCompletedRecord.FlagError) != 0;
+        if (error) d.Errors++;
+        if (s.Size == 0 && !error)
+        {
+            // Data transfers make the device's reads/writes, bytes and latency (ScenarioMachine.Completed).
+            d.RecordTransaction(s.Id2 != 0, (int)s.Length, s.Value);
+            _bytes += s.Length;
+            _dataTransactions++;
+        }
+        if ((s.Flags & DmaCompletedRecord.FlagOperationCompleted) != 0) d.Operations++;
     }
 
     /// <summary>Replays <paramref name="script"/> on <paramref name="machine"/> (a fresh machine per replay).</summary>
@@ -65,9 +134,16 @@ public sealed class ReplayEngine : IGicObserver
         ulong now = 0;
         foreach (ref readonly ReplayStep s in _script.Steps)
         {
+            if (s.Kind == StepKind.Invalidation)
+            {
+                // Stamped with the command's completion, not an event time: only counted.
+                _results.Translation.Invalidations++;
+                continue;
+            }
             ulong t = s.Kind == StepKind.Dma ? Arrival(in s) : s.Time;
             if (t < now) _result.TimeReversals++;
             else now = t;
+            SampleBefore(t);
             switch (s.Kind)
             {
                 case StepKind.Memory:
@@ -85,15 +161,28 @@ public sealed class ReplayEngine : IGicObserver
                 case StepKind.Msi:
                     Msi(in s, now);
                     break;
+                case StepKind.Issue:
+                    Issue(in s);
+                    break;
+                case StepKind.Completion:
+                    Complete(in s);
+                    break;
+                case StepKind.Invalidation:
+                    _results.Translation.Invalidations++;
+                    break;
             }
         }
         // A complete recording of a run covers the scenario's duration even if its last record is earlier.
         _results.SimulatedPs = !_script.Truncated && m.RunDurationPs > now ? m.RunDurationPs : now;
+        // A run that reached its duration took the samples due at its end; one stopped by its transaction limit did not.
+        if (_nextSample != ulong.MaxValue) SampleBefore(m.RunDurationPs > 0 ? _results.SimulatedPs + 1 : _results.SimulatedPs);
     }
 
     // A translation started on the SMMU clock edge its recorded latency before its recorded completion.
     private ulong Arrival(in ReplayStep s)
     {
+        // A run recording keeps the exact picosecond the request reached the SMMU (appended field).
+        if ((s.Flags & ReplayScript.FlagArrival) != 0) return s.Arrival;
         if (s.Latency == 0) return s.Time;
         ulong cycle = _recordedClock.CycleAt(s.Time);
         return cycle >= s.Latency ? _recordedClock.EdgeTime(cycle - s.Latency) : 0;
@@ -198,7 +287,8 @@ public sealed class ReplayEngine : IGicObserver
         if (m.V2m is { } v2m) v2m.CurrentTimePs = now;
         _msiSeen = false;
         _msiIssue = s.Issue;
-        if ((s.Flags & ReplayScript.FlagBypass) != 0) _results.MsiBypasses++;
+        // With the run's routes the bypasses are counted at issue, as the fabric does (Issue).
+        if ((s.Flags & ReplayScript.FlagBypass) != 0 && !_script.HasRunFields) _results.MsiBypasses++;
         long delivered0 = _delivered;
         var attrs = new BusAttributes(RequesterId: (ushort)s.Id2, DeviceId: s.Id);
         m.Bus.Write(s.Address, 4, s.Value, attrs);

@@ -47,6 +47,8 @@ public sealed class ReplayMachine
     public string Name { get; }
     /// <summary>Simulated length of the recorded run (its scenario's duration; 0 when unknown).</summary>
     public ulong RunDurationPs { get; private init; }
+    /// <summary>The scenario of a <c>hwemu run</c> recording (devices, sampling), null for another platform.</summary>
+    public Scenario? Scenario { get; private init; }
     /// <summary>SMMU clock of the recorded platform (recorded latencies are in its cycles), before any override.</summary>
     public ulong RecordedSmmuClockHz { get; private init; } = 1_000_000_000;
 
@@ -105,7 +107,7 @@ public sealed class ReplayMachine
             description += " with platform overrides";
         }
         MachineHardware hw = MachineBuilder.BuildHardware(scenario);
-        return new ReplayMachine(hw.Memory, hw.Bus, hw.Smmu, hw.Gic, hw.Its, hw.V2m, description, scenario.Name) { RecordedSmmuClockHz = recordedClock, RunDurationPs = scenario.Run.DurationPs };
+        return new ReplayMachine(hw.Memory, hw.Bus, hw.Smmu, hw.Gic, hw.Its, hw.V2m, description, scenario.Name) { RecordedSmmuClockHz = recordedClock, RunDurationPs = scenario.Run.DurationPs, Scenario = scenario };
     }
 
     /// <summary>Builds the machine a platform description names (<see cref="QemuVirtPlatform"/>).</summary>

@@ -9,6 +9,12 @@ internal enum StepKind : byte
     Register,
     Dma,
     Msi,
+    /// <summary>A DMA issued (run recordings): Id = device, Size = kind, Flags = route.</summary>
+    Issue,
+    /// <summary>A DMA completed: Id = device, Size = kind, Id2 = 1 for a write, Length = bytes, Value = latency ps, Flags = DmaCompleted flags.</summary>
+    Completion,
+    /// <summary>The SMMU consumed a TLB invalidation the driver issued during the run.</summary>
+    Invalidation,
 }
 
 /// <summary>One stimulus, in trace order. Field use depends on <see cref="Kind"/> (see <see cref="ReplayScript"/>).</summary>
@@ -26,6 +32,7 @@ internal struct ReplayStep
     public uint Length;
     public uint Latency;
     public ulong Issue;
+    public ulong Arrival;
     public int Expect;
 }
 
@@ -59,7 +66,7 @@ internal struct MsiExpectation
 /// </summary>
 public sealed class ReplayScript
 {
-    internal const byte FlagWrite = 1, FlagPrivileged = 2, FlagInstruction = 4, FlagSubstream = 8, FlagBypass = 16;
+    internal const byte FlagWrite = 1, FlagPrivileged = 2, FlagInstruction = 4, FlagSubstream = 8, FlagBypass = 16, FlagArrival = 32;
 
     private ReplayStep[] _steps = new ReplayStep[1024];
     private TranslationExpectation[] _translations = new TranslationExpectation[256];
@@ -79,6 +86,11 @@ public sealed class ReplayScript
     public int MsiExpectations { get; private set; }
     /// <summary>True when the trace ended inside a block (a crash while recording); every complete record was loaded.</summary>
     public bool Truncated { get; private set; }
+    /// <summary>
+    /// The trace has a run's appended fields (DmaIssued device/kind/route, DmaCompleted records, translation arrival
+    /// times), so the replay rebuilds the whole run summary (devices, bypasses, time series).
+    /// </summary>
+    public bool HasRunFields { get; private set; }
     /// <summary>Records of types a replay does not use (commands, checkpoints, fault injections, unknown types).</summary>
     public long SkippedRecords { get; private set; }
 
@@ -119,6 +131,11 @@ public sealed class ReplayScript
                         ((d.Attributes & DmaAttributes.Privileged) != 0 ? FlagPrivileged : 0) |
                         ((d.Attributes & DmaAttributes.Instruction) != 0 ? FlagInstruction : 0)), d.Size, d.Time);
                     s.DmaIssued++;
+                    if (d.Device >= 0)
+                    {
+                        s.HasRunFields = true;
+                        s.Add(new ReplayStep { Kind = StepKind.Issue, Record = rec.Index, Time = d.Time, Id = (uint)d.Device, Size = d.Kind, Flags = d.Route, Expect = -1 });
+                    }
                     if (d.Direction == DmaDirection.Write && d.Size <= 8)
                     {
                         // A doorbell write the fabric may route around the SMMU (MSI controller upstream).
@@ -127,11 +144,11 @@ public sealed class ReplayScript
                     }
                     break;
                 case TraceRecordType.Translation when rec.TryRead(out TranslationRecord t):
-                    s.AddTranslation(dma, doorbellIssues, rec.Index, t.Time, t.LatencyCycles, t.TransactionId, t.StreamId, t.SubstreamId, t.SubstreamValid, t.InputAddress,
+                    s.AddTranslation(dma, doorbellIssues, rec.Index, t.Time, t.ArrivalTime, t.LatencyCycles, t.TransactionId, t.StreamId, t.SubstreamId, t.SubstreamValid, t.InputAddress,
                         new TranslationExpectation { Record = rec.Index, OutputAddress = t.OutputAddress, Permissions = t.Permissions });
                     break;
                 case TraceRecordType.TranslationFault when rec.TryRead(out TranslationFaultRecord f):
-                    s.AddTranslation(dma, doorbellIssues, rec.Index, f.Time, f.LatencyCycles, f.TransactionId, f.StreamId, f.SubstreamId, f.SubstreamValid, f.InputAddress,
+                    s.AddTranslation(dma, doorbellIssues, rec.Index, f.Time, f.ArrivalTime, f.LatencyCycles, f.TransactionId, f.StreamId, f.SubstreamId, f.SubstreamValid, f.InputAddress,
                         new TranslationExpectation { Record = rec.Index, Fault = true, EventType = f.EventType });
                     break;
                 case TraceRecordType.MsiWrite when rec.TryRead(out MsiWriteRecord w):
@@ -164,6 +181,17 @@ public sealed class ReplayScript
                         s.SkippedRecords++;
                     }
                     break;
+                case TraceRecordType.DmaCompleted when rec.TryRead(out DmaCompletedRecord c):
+                    s.Add(new ReplayStep
+                    {
+                        Kind = StepKind.Completion, Record = rec.Index, Time = c.Time, Id = c.Device, Size = c.Kind, Id2 = c.Direction == DmaDirection.Write ? 1u : 0u,
+                        Length = c.Size, Value = c.LatencyPs, Flags = c.Flags, Expect = -1,
+                    });
+                    break;
+                // The driver's TLB invalidations during the run (HostSetup.TlbInvalidations: opcodes 0x10-0x2f, IHI 0070 §4.4).
+                case TraceRecordType.SmmuCommand when s.HasRunFields && rec.TryRead(out SmmuCommandRecord sc) && sc.Opcode is >= 0x10 and <= 0x2f:
+                    s.Add(new ReplayStep { Kind = StepKind.Invalidation, Record = rec.Index, Time = sc.Time, Expect = -1 });
+                    break;
                 default:
                     s.SkippedRecords++;
                     break;
@@ -175,7 +203,7 @@ public sealed class ReplayScript
     }
 
     /// <summary>
-    /// A <c>hwemu run</c> recording writes the host's set-up memory (queues, stream and ITS tables, page tables) as
+    /// An older <c>hwemu run</c> recording writes the host's set-up memory (queues, stream and ITS tables, page tables) as
     /// whole pages once the set-up is done, after the register writes that made the SMMU and the ITS consume their
     /// queues. Those pages hold what the queues contained when consumed (rings are not reused during set-up), so the
     /// replay applies the time-0 memory writes before the time-0 register writes, keeping each kind's order.
@@ -184,6 +212,11 @@ public sealed class ReplayScript
     {
         int end = 0;
         while (end < StepCount && _steps[end].Time == 0 && _steps[end].Kind is StepKind.Memory or StepKind.Register) end++;
+        // A recording that reports each memory write when it happens has memory writes before the set-up's register
+        // writes: already in order, nothing to move.
+        int lastRegister = -1;
+        for (int i = 0; i < end; i++) if (_steps[i].Kind == StepKind.Register) lastRegister = i;
+        for (int i = 0; i < lastRegister; i++) if (_steps[i].Kind == StepKind.Memory) return;
         var memory = new List<ReplayStep>();
         var rest = new List<ReplayStep>();
         for (int i = 0; i < end; i++) (_steps[i].Kind == StepKind.Memory ? memory : rest).Add(_steps[i]);
@@ -195,7 +228,7 @@ public sealed class ReplayScript
     public long DmaIssued { get; private set; }
 
     private void AddTranslation(Dictionary<ulong, (byte Flags, uint Size, ulong Time)> dma, Dictionary<(ulong, ulong), Queue<ulong>> doorbellIssues,
-        long record, ulong time, uint latency, ulong txn, uint sid, uint ssid, bool ssv, ulong iova, TranslationExpectation e)
+        long record, ulong time, ulong arrival, uint latency, ulong txn, uint sid, uint ssid, bool ssv, ulong iova, TranslationExpectation e)
     {
         int ei = TranslationExpectations;
         if (ei == _translations.Length) Array.Resize(ref _translations, ei * 2);
@@ -211,7 +244,7 @@ public sealed class ReplayScript
         Add(new ReplayStep
         {
             Kind = StepKind.Dma, Record = record, Time = time, Latency = latency, Address = iova, Id = sid, Id2 = ssid, Length = size, Issue = issued,
-            Expect = ei, Flags = (byte)(flags | (ssv ? FlagSubstream : 0)),
+            Expect = ei, Flags = (byte)(flags | (ssv ? FlagSubstream : 0) | (arrival != TranslationRecord.NoArrival ? FlagArrival : 0)), Arrival = arrival,
         });
     }
 

@@ -34,4 +34,13 @@ public sealed class CompositeRunObserver(params IRunObserver[] observers) : IRun
     public void OnInterruptDelivered(ulong timePs, uint intId, int cpu, RunInterruptSource source, uint deviceId, uint eventId) { foreach (var o in _o) o.OnInterruptDelivered(timePs, intId, cpu, source, deviceId, eventId); }
     /// <inheritdoc/>
     public void OnPeerToPeer(ulong timePs, ulong transactionId, ushort requesterId, ulong address, int peerEndpoint) { foreach (var o in _o) o.OnPeerToPeer(timePs, transactionId, requesterId, address, peerEndpoint); }
+
+    /// <inheritdoc/>
+    public void OnDmaCompleted(in RunCompletion completion) { foreach (var o in _o) o.OnDmaCompleted(completion); }
+
+    /// <inheritdoc/>
+    public void OnTranslation(ulong arrivalPs, ulong timePs, ulong transactionId, in SmmuTransaction transaction, in TranslationResult result) { foreach (var o in _o) o.OnTranslation(arrivalPs, timePs, transactionId, transaction, result); }
+
+    /// <inheritdoc/>
+    public bool ReportsEveryMemoryWrite => _o.Any(o => o.ReportsEveryMemoryWrite);
 }

@@ -10,7 +10,11 @@ namespace HwEmu.Devices.Platform.Machine;
 /// </summary>
 public interface IRunObserver
 {
-    /// <summary>The host wrote bytes into an in-memory structure (stream table, CD, page table, queue, ITS table...).</summary>
+    /// <summary>
+    /// Bytes were written into guest memory. By default the host's set-up memory is reported once, as pages tagged by
+    /// structure, after the set-up; an observer whose <see cref="ReportsEveryMemoryWrite"/> is true gets every
+    /// <c>PhysicalMemory</c> store instead, when it happens (set-up included), tagged <see cref="HostStructure.Other"/>.
+    /// </summary>
     void OnHostMemoryWrite(ulong timePs, ulong address, ReadOnlySpan<byte> data, HostStructure structure);
 
     /// <summary>The host wrote a device register.</summary>
@@ -47,7 +51,54 @@ public interface IRunObserver
 
     /// <summary>A request was routed to a peer's BAR inside the fabric and never reached the SMMU.</summary>
     void OnPeerToPeer(ulong timePs, ulong transactionId, ushort requesterId, ulong address, int peerEndpoint);
+
+    /// <summary>
+    /// True to be told of every store into guest memory when it happens (a trace recorder, so a replay sees memory as
+    /// the models did at each step; register writes made during the run then carry the run's time); false (default)
+    /// for the set-up pages once.
+    /// </summary>
+    bool ReportsEveryMemoryWrite => false;
+
+    /// <summary>
+    /// A DMA transaction completed, with what a run's per-device results need (kind, size, latency, whether it ended
+    /// its operation). The default forwards to <see cref="OnDmaCompleted(ulong, ulong, bool)"/>; the run calls this one.
+    /// </summary>
+    void OnDmaCompleted(in RunCompletion completion) => OnDmaCompleted(completion.TimePs, completion.TransactionId, completion.Error);
+
+    /// <summary>
+    /// The SMMU answered a transaction that reached it at <paramref name="arrivalPs"/> (the run measures translation
+    /// latency from there). The default forwards to <see cref="OnTranslation(ulong, ulong, in SmmuTransaction, in TranslationResult)"/>;
+    /// the run calls this one.
+    /// </summary>
+    void OnTranslation(ulong arrivalPs, ulong timePs, ulong transactionId, in SmmuTransaction transaction, in TranslationResult result) =>
+        OnTranslation(timePs, transactionId, transaction, result);
 }
+
+/// <summary>How the fabric routed a DMA (same values as the trace format's DmaIssued route field).</summary>
+public enum RunRoute : byte
+{
+    /// <summary>Up to the SMMU.</summary>
+    Smmu = 0,
+    /// <summary>To a peer's BAR inside a switch (never reached the SMMU).</summary>
+    PeerToPeer = 1,
+    /// <summary>An MSI write that bypassed the SMMU (MSI controller upstream in the host bridge).</summary>
+    MsiBypass = 2,
+    /// <summary>No StreamID for the requester (failed at the root complex).</summary>
+    NoStreamId = 3,
+}
+
+/// <summary>One completed DMA transaction (the fields of a DmaCompleted trace record).</summary>
+/// <param name="TimePs">Completion time at the endpoint.</param>
+/// <param name="TransactionId">The id of <see cref="RunDma.TransactionId"/>.</param>
+/// <param name="Device">Index of the device in the scenario.</param>
+/// <param name="Kind">What the transaction moved.</param>
+/// <param name="Write">Memory write (else read).</param>
+/// <param name="Size">Bytes.</param>
+/// <param name="LatencyPs">Issue to completion, picoseconds.</param>
+/// <param name="Error">Faulted or an error completion.</param>
+/// <param name="OperationCompleted">It ended its I/O operation successfully (the device counts one operation).</param>
+public readonly record struct RunCompletion(ulong TimePs, ulong TransactionId, int Device, TransactionKind Kind, bool Write, uint Size,
+    ulong LatencyPs, bool Error, bool OperationCompleted);
 
 /// <summary>One DMA transaction as issued (the fields of a DmaIssued trace record).</summary>
 /// <param name="TimePs">Issue time at the endpoint.</param>
@@ -62,7 +113,15 @@ public interface IRunObserver
 /// <param name="Privileged">Privileged (PASID PMR).</param>
 /// <param name="Instruction">Execute requested (PASID ER).</param>
 public readonly record struct RunDma(ulong TimePs, ulong TransactionId, ushort RequesterId, uint StreamId, uint SubstreamId,
-    bool SubstreamValid, ulong Address, uint Size, bool Write, bool Privileged, bool Instruction);
+    bool SubstreamValid, ulong Address, uint Size, bool Write, bool Privileged, bool Instruction)
+{
+    /// <summary>Index of the issuing device in the scenario (-1 when not known).</summary>
+    public int Device { get; init; } = -1;
+    /// <summary>What the transaction moves (data, queue entry, descriptor, MSI).</summary>
+    public TransactionKind Kind { get; init; }
+    /// <summary>How the fabric routed it.</summary>
+    public RunRoute Route { get; init; }
+}
 
 /// <summary>The in-memory structure a host write initialises (same values as the trace format's MemoryStructure).</summary>
 public enum HostStructure : byte

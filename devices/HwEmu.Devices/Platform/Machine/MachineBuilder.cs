@@ -99,10 +99,20 @@ public static class MachineBuilder
             hw.Smmu.Observer = bridge;
             hw.Gic.Observer = bridge;
         }
+        // Every memory write is reported when it happens, set-up included (the drivers' tables and queue entries, the
+        // SMMU's CMD_SYNC completion writes into the queue, the DMA API's page-table updates during the run), so a
+        // replay sees memory exactly as the models did at each step.
+        bool everyWrite = observer is not null && observer.ReportsEveryMemoryWrite;
+        if (everyWrite) hw.Memory.WriteObserver = new MemoryWriteReporter(observer!, sim);
         IReadOnlyList<DeviceBinding> bindings = HostSetup.Run(hw, factories, options, observer, out HostSetup setup);
         var machine = new ScenarioMachine(hw, sim, observer, bindings) { Host = setup };
         foreach (EndpointModel m in machine.Devices) setup.ProgramMsix(m);
-        if (observer is not null) setup.ReportMemory(observer);
+        if (observer is not null && !everyWrite) setup.ReportMemory(observer);
+        if (everyWrite)
+        {
+            foreach (var region in hw.Bus.Regions)
+                if (region.Device is RecordingMmioDevice r) r.Clock = sim; // the drivers' register writes during the run
+        }
         setup.CountInvalidations();
         // Set-up happens before time 0: the run starts with idle DRAM (the drivers' table writes and the ITS
         // commands they issued must not delay the first DMA).

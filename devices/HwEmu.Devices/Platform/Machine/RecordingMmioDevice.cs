@@ -12,6 +12,9 @@ public sealed class RecordingMmioDevice(IMmioDevice inner, ulong baseAddress, us
     /// <summary>Time stamped on the reported writes (the host set-up runs before time 0).</summary>
     public ulong TimePs { get; set; }
 
+    /// <summary>When set, the reported writes carry its current time instead of <see cref="TimePs"/> (writes made during the run).</summary>
+    public Emulator.Kernel.Simulator? Clock { get; set; }
+
     /// <inheritdoc/>
     public string Name => inner.Name;
 
@@ -21,7 +24,7 @@ public sealed class RecordingMmioDevice(IMmioDevice inner, ulong baseAddress, us
     /// <inheritdoc/>
     public BusStatus Write(ulong offset, int size, ulong value, in BusAttributes attributes)
     {
-        if (attributes.RequesterId == 0 && attributes.Privileged) observer.OnRegisterWrite(TimePs, component, baseAddress + offset, size, value);
+        if (attributes.RequesterId == 0 && attributes.Privileged) observer.OnRegisterWrite(Clock?.Now ?? TimePs, component, baseAddress + offset, size, value);
         return inner.Write(offset, size, value, attributes);
     }
 }

@@ -330,7 +330,10 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
         if (t.Write) arrive = dev.Link.PostedWrite(now, t.Address, t.Size);
         else arrive = dev.Link.ReadRequest(now, t.Address, t.Size, out t.Tag);
         _inFlight++;
-        _observer?.OnDmaIssued(new RunDma(now, t.Id, t.Route.RequesterId, t.Route.StreamId, 0, false, t.Address, (uint)t.Size, t.Write, false, false));
+        _observer?.OnDmaIssued(new RunDma(now, t.Id, t.Route.RequesterId, t.Route.StreamId, 0, false, t.Address, (uint)t.Size, t.Write, false, false)
+        {
+            Device = t.Device, Kind = t.Kind, Route = (RunRoute)(byte)t.Route.Kind,
+        });
         _sim.ScheduleAt(arrive, this, Payload(StageArrive, (ulong)slot));
     }
 
@@ -371,7 +374,7 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
             tx.Address = t.Address + offset;
             _smmu.Translate(tx, now, out TranslationResult r);
             Count(in r, now);
-            if (_observer is not null) _observer.OnTranslation(r.CompletionTimePs, t.Id, tx, r);
+            if (_observer is not null) _observer.OnTranslation(now, r.CompletionTimePs, t.Id, tx, r);
             if (!r.Succeeded)
             {
                 if (r.Event.Type != SmmuEventType.None) _results.CountFault(FaultNames[(int)r.Event.Type]);
@@ -457,10 +460,10 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
         }
         _inFlight--;
         if (++Transactions >= _stopAt) _sim.RequestStop();
-        _observer?.OnDmaCompleted(now, t.Id, t.Failed);
         if (t.Failed) dev.Results.Errors++;
         if (t.Kind == TransactionKind.Msi)
         {
+            _observer?.OnDmaCompleted(new RunCompletion(now, t.Id, t.Device, t.Kind, t.Write, (uint)t.Size, now - t.IssuePs, t.Failed, false));
             Release(slot);
             return;
         }
@@ -471,10 +474,25 @@ public sealed class ScenarioMachine : IEventHandler, IGicObserver
             _bytes += t.Size;
             _dataTransactions++;
         }
-        if (!t.Failed && NextStep(ref t, dev))
+        if (_observer is null)
         {
-            StartTransaction(slot);
-            return;
+            if (!t.Failed && NextStep(ref t, dev))
+            {
+                StartTransaction(slot);
+                return;
+            }
+        }
+        else
+        {
+            // The completion is reported before the operation's next step is issued, as the step changes the slot.
+            var done = new RunCompletion(now, t.Id, t.Device, t.Kind, t.Write, (uint)t.Size, now - t.IssuePs, t.Failed, false);
+            bool more = !t.Failed && NextStep(ref t, dev);
+            _observer.OnDmaCompleted(done with { OperationCompleted = !done.Error && !more });
+            if (more)
+            {
+                StartTransaction(slot);
+                return;
+            }
         }
         // The operation is over (or failed part-way, which the device reports as an error, not an I/O).
         if (!t.Failed) dev.Results.Operations++;

@@ -4,7 +4,7 @@ namespace HwEmu.Traces.Format;
 
 /// <summary>
 /// A DMA transaction issued by an endpoint. Wire form: <c>[1, time, transactionId, requesterId, streamId,
-/// substreamId|nil, address, size, direction, attributes]</c>.
+/// substreamId|nil, address, size, direction, attributes, device, kind, route]</c> (the last three appended, present in <c>hwemu run</c> recordings).
 /// </summary>
 /// <param name="Time">Simulated issue time in picoseconds.</param>
 /// <param name="TransactionId">Id unique within the run; later records about this transaction repeat it.</param>
@@ -16,6 +16,11 @@ namespace HwEmu.Traces.Format;
 /// <param name="Size">Size in bytes.</param>
 /// <param name="Direction">Read or write.</param>
 /// <param name="Attributes">TLP / bus attributes.</param>
+/// <param name="Device">Index of the issuing device in the recorded scenario; -1 = unknown (then the appended fields
+/// device, kind and route are not written: traces written before them, other tools).</param>
+/// <param name="Kind">What the transaction moves: 0 data, 1 NVMe SQE fetch, 2 PRP list fetch, 3 NVMe CQE write,
+/// 4 descriptor fetch, 5 descriptor write-back, 6 MSI.</param>
+/// <param name="Route">How the fabric routed it: 0 up to the SMMU, 1 peer to peer, 2 MSI bypassing the SMMU, 3 no StreamID.</param>
 public readonly record struct DmaIssuedRecord(
     ulong Time,
     ulong TransactionId,
@@ -26,7 +31,10 @@ public readonly record struct DmaIssuedRecord(
     ulong Address,
     uint Size,
     DmaDirection Direction,
-    DmaAttributes Attributes) : ITraceRecord<DmaIssuedRecord>
+    DmaAttributes Attributes,
+    int Device = -1,
+    byte Kind = 0,
+    byte Route = 0) : ITraceRecord<DmaIssuedRecord>
 {
     private const int Fields = 9;
 
@@ -36,7 +44,7 @@ public readonly record struct DmaIssuedRecord(
     /// <inheritdoc/>
     public void Write(ref MessagePackWriter writer)
     {
-        writer.WriteArrayHeader(Fields + 1);
+        writer.WriteArrayHeader(Device >= 0 ? (uint)Fields + 4 : (uint)Fields + 1);
         writer.Write((uint)TraceRecordType.DmaIssued);
         writer.Write(Time);
         writer.Write(TransactionId);
@@ -47,6 +55,12 @@ public readonly record struct DmaIssuedRecord(
         writer.Write(Size);
         writer.Write((uint)Direction);
         writer.Write((uint)Attributes);
+        if (Device >= 0)
+        {
+            writer.Write((uint)Device);
+            writer.Write((uint)Kind);
+            writer.Write((uint)Route);
+        }
     }
 
     /// <inheritdoc/>
@@ -66,8 +80,17 @@ public readonly record struct DmaIssuedRecord(
         uint size = reader.ReadUInt32();
         var dir = (DmaDirection)reader.ReadByte();
         var attrs = (DmaAttributes)reader.ReadByte();
+        int device = -1;
+        byte kind = 0, route = 0;
+        if (extra >= 3)
+        {
+            extra -= 3;
+            device = (int)Math.Min(reader.ReadUInt32(), int.MaxValue);
+            kind = reader.ReadByte();
+            route = reader.ReadByte();
+        }
         RecordCodec.SkipExtra(ref reader, extra);
-        record = new DmaIssuedRecord(time, txn, rid, sid, ssid, ssv, address, size, dir, attrs);
+        record = new DmaIssuedRecord(time, txn, rid, sid, ssid, ssv, address, size, dir, attrs, device, kind, route);
         return true;
     }
 }

@@ -21,6 +21,7 @@ namespace HwEmu.Traces.Format;
 /// <param name="Event1">Event record bytes 8-15.</param>
 /// <param name="Event2">Event record bytes 16-23.</param>
 /// <param name="Event3">Event record bytes 24-31.</param>
+/// <param name="ArrivalTime">When the request reached the SMMU, picoseconds (appended field; <see cref="TranslationRecord.NoArrival"/> when unknown — traces written before it — and then not written).</param>
 public readonly record struct TranslationFaultRecord(
     ulong Time,
     ulong TransactionId,
@@ -35,7 +36,8 @@ public readonly record struct TranslationFaultRecord(
     ulong Event0,
     ulong Event1,
     ulong Event2,
-    ulong Event3) : ITraceRecord<TranslationFaultRecord>
+    ulong Event3,
+    ulong ArrivalTime = TranslationRecord.NoArrival) : ITraceRecord<TranslationFaultRecord>
 {
     private const int Fields = 9;
 
@@ -45,7 +47,7 @@ public readonly record struct TranslationFaultRecord(
     /// <inheritdoc/>
     public void Write(ref MessagePackWriter writer)
     {
-        writer.WriteArrayHeader(Fields + 1);
+        writer.WriteArrayHeader(ArrivalTime != TranslationRecord.NoArrival ? (uint)Fields + 2 : (uint)Fields + 1);
         writer.Write((uint)TraceRecordType.TranslationFault);
         writer.Write(Time);
         writer.Write(TransactionId);
@@ -63,6 +65,7 @@ public readonly record struct TranslationFaultRecord(
         {
             writer.WriteNil();
         }
+        if (ArrivalTime != TranslationRecord.NoArrival) writer.Write(ArrivalTime);
     }
 
     /// <inheritdoc/>
@@ -91,8 +94,14 @@ public readonly record struct TranslationFaultRecord(
             e2 = BinaryPrimitives.ReadUInt64LittleEndian(ev.Slice(16));
             e3 = BinaryPrimitives.ReadUInt64LittleEndian(ev.Slice(24));
         }
+        ulong arrival = TranslationRecord.NoArrival;
+        if (extra > 0)
+        {
+            extra--;
+            if (!reader.TryReadNil()) arrival = reader.ReadUInt64();
+        }
         RecordCodec.SkipExtra(ref reader, extra);
-        record = new TranslationFaultRecord(time, txn, sid, ssid, ssv, input, eventType, action, latency, recorded, e0, e1, e2, e3);
+        record = new TranslationFaultRecord(time, txn, sid, ssid, ssv, input, eventType, action, latency, recorded, e0, e1, e2, e3, arrival);
         return true;
     }
 }

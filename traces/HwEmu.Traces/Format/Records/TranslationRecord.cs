@@ -17,6 +17,7 @@ namespace HwEmu.Traces.Format;
 /// <param name="LatencyCycles">Translation latency in SMMU clock cycles.</param>
 /// <param name="ServedBy">What served the translation.</param>
 /// <param name="WalkFetches">Number of descriptor fetches made (0 on an IOTLB hit).</param>
+/// <param name="ArrivalTime">When the request reached the SMMU, picoseconds (appended field; <see cref="TranslationRecord.NoArrival"/> when unknown — traces written before it — and then not written).</param>
 public readonly record struct TranslationRecord(
     ulong Time,
     ulong TransactionId,
@@ -28,9 +29,13 @@ public readonly record struct TranslationRecord(
     AccessPermissions Permissions,
     uint LatencyCycles,
     TranslationSource ServedBy,
-    byte WalkFetches) : ITraceRecord<TranslationRecord>
+    byte WalkFetches,
+    ulong ArrivalTime = TranslationRecord.NoArrival) : ITraceRecord<TranslationRecord>
 {
     private const int Fields = 10;
+
+    /// <summary><see cref="ArrivalTime"/> of a record that does not carry one.</summary>
+    public const ulong NoArrival = ulong.MaxValue;
 
     /// <inheritdoc/>
     public static TraceRecordType RecordType => TraceRecordType.Translation;
@@ -38,7 +43,7 @@ public readonly record struct TranslationRecord(
     /// <inheritdoc/>
     public void Write(ref MessagePackWriter writer)
     {
-        writer.WriteArrayHeader(Fields + 1);
+        writer.WriteArrayHeader(ArrivalTime != TranslationRecord.NoArrival ? (uint)Fields + 2 : (uint)Fields + 1);
         writer.Write((uint)TraceRecordType.Translation);
         writer.Write(Time);
         writer.Write(TransactionId);
@@ -50,6 +55,7 @@ public readonly record struct TranslationRecord(
         writer.Write(LatencyCycles);
         writer.Write((uint)ServedBy);
         writer.Write((uint)WalkFetches);
+        if (ArrivalTime != TranslationRecord.NoArrival) writer.Write(ArrivalTime);
     }
 
     /// <inheritdoc/>
@@ -70,8 +76,14 @@ public readonly record struct TranslationRecord(
         uint latency = reader.ReadUInt32();
         var servedBy = (TranslationSource)reader.ReadByte();
         byte fetches = reader.ReadByte();
+        ulong arrival = TranslationRecord.NoArrival;
+        if (extra > 0)
+        {
+            extra--;
+            if (!reader.TryReadNil()) arrival = reader.ReadUInt64();
+        }
         RecordCodec.SkipExtra(ref reader, extra);
-        record = new TranslationRecord(time, txn, sid, ssid, ssv, input, output, perm, latency, servedBy, fetches);
+        record = new TranslationRecord(time, txn, sid, ssid, ssv, input, output, perm, latency, servedBy, fetches, arrival);
         return true;
     }
 }
