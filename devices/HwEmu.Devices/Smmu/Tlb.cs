@@ -43,7 +43,11 @@ public sealed class Tlb
     private readonly ReplacementState _repl;
     private readonly bool _lru;
     private long _hits, _misses;
-    private ulong _sizes; // bit n: entries of 2^n bytes have been inserted
+    private ulong _sizes; // bit n: entries have been filed by their 2^n-byte page (the shifts a probe must try)
+    private int _live; // valid entries
+    // An entry wider than the page it is filed by (or with an unusable shift) cannot be found by probing sets:
+    // address invalidations then scan.
+    private bool _irregular;
 
     /// <summary>Creates a TLB with the given geometry.</summary>
     public Tlb(CacheGeometry geometry, ulong seed)
@@ -67,6 +71,10 @@ public sealed class Tlb
     public long Inserts { get; private set; }
     /// <summary>Entries removed by invalidation.</summary>
     public long Invalidated { get; private set; }
+    /// <summary>Sets probed by address invalidations (diagnostics: proves an invalidation did not scan).</summary>
+    public long SetsProbed { get; private set; }
+    /// <summary>Invalidations that scanned every entry.</summary>
+    public long Scans { get; private set; }
 
     /// <summary>Number of valid entries (diagnostics; scans the array).</summary>
     public int Count
@@ -123,11 +131,19 @@ public sealed class Tlb
     {
         if (_sets == 0) return;
         int shift = entry.SizeLog2 is > 0 and < 64 ? entry.SizeLog2 : indexShift;
-        _sizes |= 1UL << shift;
+        if ((uint)shift >= 64) _irregular = true;
+        else
+        {
+            _sizes |= 1UL << shift;
+            ulong last = entry.VaBase + entry.Mask;
+            if (last < entry.VaBase || (entry.VaBase >> shift) != (va >> shift) || (last >> shift) != (va >> shift))
+                _irregular = true;
+        }
         int set = SetOf(va, shift), baseIdx = set * _ways, free = -1;
         for (int w = 0; w < _ways; w++)
             if (!_entries[baseIdx + w].Valid) { free = w; break; }
         int idx = baseIdx + _repl.Victim(set, free);
+        if (!_entries[idx].Valid) _live++;
         _entries[idx] = entry;
         _entries[idx].Valid = true;
         _repl.Touch(idx);
@@ -141,16 +157,66 @@ public sealed class Tlb
         foreach (ref var e in _entries.AsSpan())
             if (e.Valid) { e.Valid = false; n++; }
         Invalidated += n;
+        _live = 0;
+        _sizes = 0;
+        _irregular = false;
     }
 
-    /// <summary>Invalidates the entries matching <paramref name="scope"/>; returns how many.</summary>
+    /// <summary>
+    /// Invalidates the entries matching <paramref name="scope"/>; returns how many. An address (range) scope probes,
+    /// for each page size present, the set of each page of the range — as hardware invalidates by VA in the indexed
+    /// set — and scans only when that would touch at least as many sets as the TLB has.
+    /// </summary>
     public int Invalidate(in TlbInvalidation scope)
     {
+        if (_live == 0) return 0;
         int n = 0;
-        foreach (ref var e in _entries.AsSpan())
-            if (e.Valid && scope.Matches(e)) { e.Valid = false; n++; }
+        if (scope.MatchRange && !_irregular && scope.Start <= scope.End && ProbeCount(scope.Start, scope.End) < (ulong)_sets)
+        {
+            ulong sizes = _sizes;
+            var entries = _entries;
+            while (sizes != 0)
+            {
+                int shift = System.Numerics.BitOperations.TrailingZeroCount(sizes);
+                sizes &= sizes - 1;
+                ulong last = scope.End >> shift;
+                for (ulong page = scope.Start >> shift; ; page++)
+                {
+                    int i = SetOf(page << shift, shift) * _ways, end = i + _ways;
+                    for (; i < end; i++)
+                    {
+                        ref var e = ref entries[i];
+                        if (e.Valid && scope.Matches(e)) { e.Valid = false; n++; }
+                    }
+                    SetsProbed++;
+                    if (page == last) break;
+                }
+            }
+        }
+        else
+        {
+            Scans++;
+            foreach (ref var e in _entries.AsSpan())
+                if (e.Valid && scope.Matches(e)) { e.Valid = false; n++; }
+        }
+        _live -= n;
         Invalidated += n;
         return n;
+    }
+
+    // Sets an address invalidation of [start, end] probes: one per page of each size present (saturating).
+    private ulong ProbeCount(ulong start, ulong end)
+    {
+        ulong total = 0, sizes = _sizes;
+        while (sizes != 0)
+        {
+            int shift = System.Numerics.BitOperations.TrailingZeroCount(sizes);
+            sizes &= sizes - 1;
+            ulong pages = (end >> shift) - (start >> shift) + 1;
+            if (pages == 0 || pages >= (ulong)_sets) return ulong.MaxValue; // 0: the whole 64-bit space
+            total += pages;
+        }
+        return total;
     }
 
     /// <summary>Forgets all entries and counters.</summary>
@@ -159,8 +225,10 @@ public sealed class Tlb
         Array.Clear(_entries);
         _repl.Clear();
         _sizes = 0;
+        _live = 0;
+        _irregular = false;
         _hits = _misses = 0;
-        Inserts = Invalidated = 0;
+        Inserts = Invalidated = SetsProbed = Scans = 0;
     }
 }
 

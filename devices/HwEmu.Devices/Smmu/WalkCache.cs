@@ -26,6 +26,9 @@ public sealed class WalkCache
         public readonly int Ways, Sets;
         public readonly ReplacementState Repl;
         public long Hits, Misses;
+        public int Live;        // valid entries
+        public ulong Shifts;    // bit n: entries of 2^n-byte regions have been inserted (the sets they index)
+        public bool Irregular;  // a region too wide to index by: address invalidations scan this level
 
         public Level(int entries, int ways, CacheReplacement policy, ulong seed)
         {
@@ -112,6 +115,9 @@ public sealed class WalkCache
             if (!l.Entries[baseIdx + w].Valid) { free = w; break; }
         int idx = baseIdx + l.Repl.Victim(set, free);
         ulong mask = regionShift >= 64 ? ulong.MaxValue : (1UL << regionShift) - 1;
+        if ((uint)regionShift >= 64) l.Irregular = true;
+        else l.Shifts |= 1UL << regionShift;
+        if (!l.Entries[idx].Valid) l.Live++;
         l.Entries[idx] = new Entry
         {
             RegionBase = va & ~mask, RegionMask = mask, NextTable = nextTable, Asid = asid, Vmid = vmid,
@@ -120,31 +126,89 @@ public sealed class WalkCache
         l.Repl.Touch(idx);
     }
 
-    /// <summary>Invalidates the entries in scope (ignores <see cref="TlbInvalidation.Level"/>: all levels are tables).</summary>
+    /// <summary>Sets probed by address invalidations (diagnostics).</summary>
+    public long SetsProbed { get; private set; }
+    /// <summary>Level caches scanned entry by entry by invalidations (diagnostics).</summary>
+    public long Scans { get; private set; }
+
+    /// <summary>
+    /// Invalidates the entries in scope (ignores <see cref="TlbInvalidation.Level"/>: all levels are tables). An
+    /// address scope probes the set of each region of the range at each region size present in a level; a level is
+    /// scanned only when that would touch at least as many sets as it has.
+    /// </summary>
     public int Invalidate(in TlbInvalidation scope)
     {
-        if (scope.LeafOnly) return 0;
+        if (scope.LeafOnly) return 0; // IHI 0070 §4.4: Leaf = 1 need not (and here does not) drop table walks
         int n = 0;
         for (int i = 0; i < 8; i++)
         {
             bool s2 = i >= 4;
             if (s2 ? !scope.Stage2 : !scope.Stage1) continue;
-            foreach (ref var e in _levels[i].Entries.AsSpan())
+            var l = _levels[i];
+            if (l.Live == 0) continue;
+            int removed = 0;
+            var entries = l.Entries;
+            if (scope.MatchRange && !l.Irregular && scope.Start <= scope.End && ProbeCount(l, scope.Start, scope.End) < (ulong)l.Sets)
             {
-                if (!e.Valid) continue;
-                if (scope.MatchVmid && e.Vmid != scope.Vmid) continue;
-                if (scope.MatchAsid && e.Asid != scope.Asid) continue;
-                if (scope.MatchRange && (e.RegionBase > scope.End || e.RegionBase + e.RegionMask < scope.Start)) continue;
-                e.Valid = false;
-                n++;
+                ulong shifts = l.Shifts;
+                while (shifts != 0)
+                {
+                    int shift = System.Numerics.BitOperations.TrailingZeroCount(shifts);
+                    shifts &= shifts - 1;
+                    ulong last = scope.End >> shift;
+                    for (ulong region = scope.Start >> shift; ; region++)
+                    {
+                        int b = (int)(region % (ulong)l.Sets) * l.Ways, end = b + l.Ways;
+                        for (; b < end; b++)
+                        {
+                            ref var e = ref entries[b];
+                            if (e.Valid && Matches(e, scope)) { e.Valid = false; removed++; }
+                        }
+                        SetsProbed++;
+                        if (region == last) break;
+                    }
+                }
             }
+            else
+            {
+                Scans++;
+                foreach (ref var e in entries.AsSpan())
+                    if (e.Valid && Matches(e, scope)) { e.Valid = false; removed++; }
+            }
+            l.Live -= removed;
+            n += removed;
         }
         return n;
+    }
+
+    private static bool Matches(in Entry e, in TlbInvalidation scope) =>
+        (!scope.MatchVmid || e.Vmid == scope.Vmid) && (!scope.MatchAsid || e.Asid == scope.Asid)
+        && (!scope.MatchRange || e.RegionBase <= scope.End && e.RegionBase + e.RegionMask >= scope.Start);
+
+    // Sets an address invalidation of [start, end] probes in one level (saturating).
+    private static ulong ProbeCount(Level l, ulong start, ulong end)
+    {
+        ulong total = 0, shifts = l.Shifts;
+        while (shifts != 0)
+        {
+            int shift = System.Numerics.BitOperations.TrailingZeroCount(shifts);
+            shifts &= shifts - 1;
+            ulong regions = (end >> shift) - (start >> shift) + 1;
+            if (regions == 0 || regions >= (ulong)l.Sets) return ulong.MaxValue;
+            total += regions;
+        }
+        return total;
     }
 
     /// <summary>Invalidates everything.</summary>
     public void InvalidateAll()
     {
-        foreach (var l in _levels) foreach (ref var e in l.Entries.AsSpan()) e.Valid = false;
+        foreach (var l in _levels)
+        {
+            if (l.Live != 0) foreach (ref var e in l.Entries.AsSpan()) e.Valid = false;
+            l.Live = 0;
+            l.Shifts = 0;
+            l.Irregular = false;
+        }
     }
 }
