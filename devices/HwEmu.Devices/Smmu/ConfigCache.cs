@@ -80,6 +80,16 @@ public sealed class ConfigCache
         return -1;
     }
 
+    /// <summary>Number of entry slots.</summary>
+    public int Capacity => _valid.Length;
+
+    /// <summary>Key of the valid entry in slot <paramref name="index"/>, or false when the slot is empty (diagnostics).</summary>
+    public bool TryGetKey(int index, out uint sid, out uint ssid)
+    {
+        sid = _sid[index]; ssid = _ssid[index];
+        return _valid[index];
+    }
+
     /// <summary>The configuration at <paramref name="index"/>.</summary>
     public ref readonly StreamConfig this[int index] => ref _configs[index];
 

@@ -123,6 +123,9 @@ public sealed class Tlb
         return -1;
     }
 
+    /// <summary>Number of entry slots (valid or not; see <see cref="this[int]"/>).</summary>
+    public int Capacity => _entries.Length;
+
     /// <summary>The entry at <paramref name="index"/> (as returned by <see cref="Lookup"/>).</summary>
     public ref readonly TlbEntry this[int index] => ref _entries[index];
 

@@ -73,6 +73,20 @@ public sealed class WalkCache
         return n;
     }
 
+    /// <summary>Number of entry slots at a stage and level (diagnostics).</summary>
+    public int CapacityAt(int stage, int level) => _levels[(stage - 1) * 4 + level].Entries.Length;
+
+    /// <summary>
+    /// Tag of the valid entry in slot <paramref name="index"/> at a stage and level, or false when the slot is
+    /// empty (diagnostics and differential tests).
+    /// </summary>
+    public bool TryGetTag(int stage, int level, int index, out ulong regionBase, out ulong regionMask, out int asid, out int vmid)
+    {
+        ref readonly var e = ref _levels[(stage - 1) * 4 + level].Entries[index];
+        regionBase = e.RegionBase; regionMask = e.RegionMask; asid = e.Asid; vmid = e.Vmid;
+        return e.Valid;
+    }
+
     /// <summary>Looks up the level-<paramref name="level"/> descriptor covering <paramref name="va"/>.</summary>
     /// <param name="stage">1 or 2.</param>
     /// <param name="level">Level of the cached table descriptor.</param>
