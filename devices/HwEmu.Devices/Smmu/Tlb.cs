@@ -37,6 +37,9 @@ public struct TlbEntry
 public sealed class Tlb
 {
     private readonly TlbEntry[] _entries;
+    // ASID (high half) and VMID (low half) of each slot, valid or not: an ASID/VMID-wide invalidation scans these
+    // 8 bytes per slot (cache-resident) and reads an entry only when its tags are in scope.
+    private readonly ulong[] _tags;
     private readonly int _ways;
     private readonly int _sets;
     private readonly int _setMask;
@@ -57,6 +60,7 @@ public sealed class Tlb
         _sets = geometry.Sets;
         _setMask = _sets > 0 && (_sets & (_sets - 1)) == 0 ? _sets - 1 : -1;
         _entries = new TlbEntry[_sets * _ways];
+        _tags = new ulong[_entries.Length];
         _repl = new ReplacementState(geometry.Policy, Math.Max(_sets, 1), Math.Max(_ways, 1), seed);
         _lru = geometry.Policy == CacheReplacement.Lru;
     }
@@ -149,6 +153,7 @@ public sealed class Tlb
         if (!_entries[idx].Valid) _live++;
         _entries[idx] = entry;
         _entries[idx].Valid = true;
+        _tags[idx] = (ulong)(uint)entry.Asid << 32 | (uint)entry.Vmid;
         _repl.Touch(idx);
         Inserts++;
     }
@@ -199,8 +204,17 @@ public sealed class Tlb
         else
         {
             Scans++;
-            foreach (ref var e in _entries.AsSpan())
+            var entries = _entries;
+            var tags = _tags;
+            for (int i = 0; i < tags.Length; i++)
+            {
+                ulong t = tags[i];
+                int asid = (int)(t >> 32), vmid = (int)(uint)t;
+                if ((asid < 0 ? !scope.Stage2 : !scope.Stage1) || scope.MatchVmid && vmid != scope.Vmid || scope.MatchAsid && asid != scope.Asid)
+                    continue;
+                ref var e = ref entries[i];
                 if (e.Valid && scope.Matches(e)) { e.Valid = false; n++; }
+            }
         }
         _live -= n;
         Invalidated += n;
@@ -226,6 +240,7 @@ public sealed class Tlb
     public void Reset()
     {
         Array.Clear(_entries);
+        Array.Clear(_tags);
         _repl.Clear();
         _sizes = 0;
         _live = 0;
