@@ -56,6 +56,7 @@ public static class Program
         root.Subcommands.Add(ReplayCommand.Create(output));
         root.Subcommands.Add(ImportCommand.Create(output));
         root.Subcommands.Add(ExportCommand.Create(output));
+        root.Subcommands.Add(InjectCommand.Create(output, error));
         return root;
     }
 }

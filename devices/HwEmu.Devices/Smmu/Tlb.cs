@@ -127,11 +127,27 @@ public sealed class Tlb
         return -1;
     }
 
-    /// <summary>Number of entry slots (valid or not; see <see cref="this[int]"/>).</summary>
-    public int Capacity => _entries.Length;
-
     /// <summary>The entry at <paramref name="index"/> (as returned by <see cref="Lookup"/>).</summary>
     public ref readonly TlbEntry this[int index] => ref _entries[index];
+
+    /// <summary>Number of entry slots (sets × ways); valid indexes for <see cref="this[int]"/>.</summary>
+    public int Capacity => _entries.Length;
+
+    /// <summary>
+    /// Replaces the entry at <paramref name="index"/> as is, without touching replacement state or counters. For
+    /// fault injection (a corrupted TLB entry); the model itself never calls it.
+    /// </summary>
+    public void Overwrite(int index, in TlbEntry entry)
+    {
+        ref var slot = ref _entries[index];
+        // An entry that moved (or appeared in a slot its address does not index) can no longer be found by probing
+        // sets: address invalidations scan from now on, as the old full-scan rule did.
+        if (entry.Valid && (!slot.Valid || slot.VaBase != entry.VaBase || slot.Mask != entry.Mask || slot.SizeLog2 != entry.SizeLog2))
+            _irregular = true;
+        _live += (entry.Valid ? 1 : 0) - (slot.Valid ? 1 : 0);
+        slot = entry;
+        _tags[index] = (ulong)(uint)entry.Asid << 32 | (uint)entry.Vmid;
+    }
 
     /// <summary>Inserts a translation for the page containing <paramref name="va"/>.</summary>
     public void Insert(ulong va, int indexShift, in TlbEntry entry)
@@ -203,21 +219,29 @@ public sealed class Tlb
         }
         else
         {
-            Scans++;
-            var entries = _entries;
-            var tags = _tags;
-            for (int i = 0; i < tags.Length; i++)
-            {
-                ulong t = tags[i];
-                int asid = (int)(t >> 32), vmid = (int)(uint)t;
-                if ((asid < 0 ? !scope.Stage2 : !scope.Stage1) || scope.MatchVmid && vmid != scope.Vmid || scope.MatchAsid && asid != scope.Asid)
-                    continue;
-                ref var e = ref entries[i];
-                if (e.Valid && scope.Matches(e)) { e.Valid = false; n++; }
-            }
+            n = Scan(scope);
         }
         _live -= n;
         Invalidated += n;
+        return n;
+    }
+
+    // Every slot, filtered on the compact ASID/VMID tags first (scope fields hoisted: this loop runs 2048 times).
+    private int Scan(in TlbInvalidation scope)
+    {
+        Scans++;
+        bool s1 = scope.Stage1, s2 = scope.Stage2, matchVmid = scope.MatchVmid, matchAsid = scope.MatchAsid;
+        int wantVmid = scope.Vmid, wantAsid = scope.Asid, n = 0;
+        var entries = _entries;
+        var tags = _tags;
+        for (int i = 0; i < tags.Length; i++)
+        {
+            ulong t = tags[i];
+            int asid = (int)(t >> 32), vmid = (int)(uint)t;
+            if ((asid < 0 ? !s2 : !s1) || matchVmid && vmid != wantVmid || matchAsid && asid != wantAsid) continue;
+            ref var e = ref entries[i];
+            if (e.Valid && scope.Matches(e)) { e.Valid = false; n++; }
+        }
         return n;
     }
 
@@ -277,6 +301,7 @@ public struct TlbInvalidation
     public bool LeafOnly;
 
     /// <summary>True when the TLB entry is in scope.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly bool Matches(in TlbEntry e)
     {
         if (e.Asid < 0 ? !Stage2 : !Stage1) return false;

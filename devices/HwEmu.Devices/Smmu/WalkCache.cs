@@ -185,9 +185,7 @@ public sealed class WalkCache
             }
             else
             {
-                Scans++;
-                foreach (ref var e in entries.AsSpan())
-                    if (e.Valid && Matches(e, scope)) { e.Valid = false; removed++; }
+                removed = Scan(entries, scope);
             }
             l.Live -= removed;
             n += removed;
@@ -195,6 +193,25 @@ public sealed class WalkCache
         return n;
     }
 
+    // One level, entry by entry (scope fields hoisted into locals for the loop).
+    private int Scan(Entry[] entries, in TlbInvalidation scope)
+    {
+        Scans++;
+        bool matchVmid = scope.MatchVmid, matchAsid = scope.MatchAsid, matchRange = scope.MatchRange;
+        int vmid = scope.Vmid, asid = scope.Asid, n = 0;
+        ulong start = scope.Start, end = scope.End;
+        for (int i = 0; i < entries.Length; i++)
+        {
+            ref var e = ref entries[i];
+            if (!e.Valid || matchVmid && e.Vmid != vmid || matchAsid && e.Asid != asid
+                || matchRange && (e.RegionBase > end || e.RegionBase + e.RegionMask < start)) continue;
+            e.Valid = false;
+            n++;
+        }
+        return n;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static bool Matches(in Entry e, in TlbInvalidation scope) =>
         (!scope.MatchVmid || e.Vmid == scope.Vmid) && (!scope.MatchAsid || e.Asid == scope.Asid)
         && (!scope.MatchRange || e.RegionBase <= scope.End && e.RegionBase + e.RegionMask >= scope.Start);

@@ -69,6 +69,16 @@ public class SmmuInvalidationDifferentialTests
                 if (r.Next(500) == 0) e.SizeLog2 = 0; // filed by the granule although wider: forces scans
                 tlb.Insert(probe, 12, e);
             }
+            else if (k < 61 && ops % 7 == 0)
+            {
+                // Fault injection (Tlb.Overwrite): a flipped output bit keeps the entry findable by set; a moved
+                // input address must still be caught by later invalidations (they fall back to scanning).
+                int i = r.Next(tlb.Capacity);
+                var e = tlb[i];
+                e.PaBase ^= 1UL << r.Next(12, 40);
+                if (r.Next(20) == 0) e.VaBase ^= 1UL << r.Next(12, 32);
+                tlb.Overwrite(i, e);
+            }
             else if (k < 62)
             {
                 tlb.InvalidateAll();

@@ -176,29 +176,42 @@ public class TraceFileTests
             {
                 writer.Append(in rec);
             }
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 200_000; i++)
+            // Best of three passes: a per-record allocation shows in every pass (200 000 records), while a runtime
+            // artefact on a loaded machine (seen once in a full run) does not repeat.
+            long encodeBytes = long.MaxValue;
+            for (int pass = 0; pass < 3; pass++)
             {
-                writer.Append(in rec);
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 200_000; i++)
+                {
+                    writer.Append(in rec);
+                }
+                encodeBytes = Math.Min(encodeBytes, GC.GetAllocatedBytesForCurrentThread() - before);
             }
-            Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0), "encode");
+            Assert.That(encodeBytes, Is.EqualTo(0), "encode");
         }
         using var reader = new TraceReader(new MemoryStream(ms.ToArray()));
         for (int i = 0; i < 20_000; i++)
         {
             Assert.That(reader.TryReadNext(out TraceRecord r) && r.TryRead(out TranslationRecord _), Is.True);
         }
-        long before2 = GC.GetAllocatedBytesForCurrentThread();
+        long decodeBytes = long.MaxValue;
         long n = 0;
-        while (reader.TryReadNext(out TraceRecord r))
+        for (int pass = 0; pass < 3; pass++)
         {
-            if (r.TryRead(out TranslationRecord t) && t == rec)
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 200_000 && reader.TryReadNext(out TraceRecord r); i++)
             {
-                n++;
+                if (r.TryRead(out TranslationRecord t) && t == rec)
+                {
+                    n++;
+                }
             }
+            decodeBytes = Math.Min(decodeBytes, GC.GetAllocatedBytesForCurrentThread() - before);
         }
-        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before2, Is.EqualTo(0), "decode");
-        Assert.That(n, Is.EqualTo(200_000));
+        Assert.That(decodeBytes, Is.EqualTo(0), "decode");
+        Assert.That(n, Is.EqualTo(600_000));
+        Assert.That(reader.TryReadNext(out _), Is.False);
     }
 
     [Test]
