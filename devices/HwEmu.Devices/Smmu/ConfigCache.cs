@@ -39,6 +39,12 @@ public sealed class ConfigCache
     // Last hit: a stream issuing back-to-back transactions skips the set probe. Cleared on every change.
     private int _memoIdx = -1;
     private uint _memoSid, _memoSsid;
+    // Valid entries keyed by a real SubstreamID: while there are none, a StreamID's entries all sit in the set of
+    // (StreamID, NoSubstream) and CFGI_STE can probe that set instead of scanning.
+    private int _substreamEntries;
+
+    /// <summary>Invalidations that scanned every entry (diagnostics).</summary>
+    public long Scans { get; private set; }
 
     /// <summary>Number of valid entries.</summary>
     public int Count { get { int n = 0; foreach (bool v in _valid) if (v) n++; return n; } }
@@ -74,6 +80,16 @@ public sealed class ConfigCache
         return -1;
     }
 
+    /// <summary>Number of entry slots.</summary>
+    public int Capacity => _valid.Length;
+
+    /// <summary>Key of the valid entry in slot <paramref name="index"/>, or false when the slot is empty (diagnostics).</summary>
+    public bool TryGetKey(int index, out uint sid, out uint ssid)
+    {
+        sid = _sid[index]; ssid = _ssid[index];
+        return _valid[index];
+    }
+
     /// <summary>The configuration at <paramref name="index"/>.</summary>
     public ref readonly StreamConfig this[int index] => ref _configs[index];
 
@@ -86,6 +102,8 @@ public sealed class ConfigCache
             if (!_valid[baseIdx + w]) { free = w; break; }
         int idx = baseIdx + _repl.Victim(set, free);
         _memoIdx = -1;
+        if (_valid[idx] && _ssid[idx] != NoSubstream) _substreamEntries--;
+        if (ssid != NoSubstream) _substreamEntries++;
         _configs[idx] = config;
         _sid[idx] = sid;
         _ssid[idx] = ssid;
@@ -98,25 +116,57 @@ public sealed class ConfigCache
     {
         int n = 0;
         _memoIdx = -1;
+        if (_sets == 0 || first > last) return 0;
+        if (_substreamEntries == 0 && last - first < (uint)_sets)
+        {
+            for (uint sid = first; ; sid++)
+            {
+                n += InvalidateInSet(SetOf(sid, NoSubstream), sid, NoSubstream, false);
+                if (sid == last) break;
+            }
+            return n;
+        }
+        Scans++;
         for (int i = 0; i < _valid.Length; i++)
-            if (_valid[i] && _sid[i] >= first && _sid[i] <= last) { _valid[i] = false; n++; }
+            if (_valid[i] && _sid[i] >= first && _sid[i] <= last) n += Drop(i);
         return n;
     }
 
     /// <summary>Invalidates one (StreamID, SubstreamID); the no-SubstreamID entry is also dropped for SubstreamID 0.</summary>
     public int InvalidateSubstream(uint sid, uint ssid)
     {
-        int n = 0;
         _memoIdx = -1;
-        for (int i = 0; i < _valid.Length; i++)
-            if (_valid[i] && _sid[i] == sid && (_ssid[i] == ssid || ssid == 0 && _ssid[i] == NoSubstream)) { _valid[i] = false; n++; }
+        if (_sets == 0) return 0;
+        // An entry lives in the set its own key selects: probe (sid, ssid) and, for SubstreamID 0, (sid, none).
+        int n = InvalidateInSet(SetOf(sid, ssid), sid, ssid, ssid == 0);
+        if (ssid == 0)
+        {
+            int other = SetOf(sid, NoSubstream);
+            if (other != SetOf(sid, ssid)) n += InvalidateInSet(other, sid, ssid, true);
+        }
         return n;
+    }
+
+    private int InvalidateInSet(int set, uint sid, uint ssid, bool alsoNoSubstream)
+    {
+        int n = 0;
+        for (int i = set * _ways, end = i + _ways; i < end; i++)
+            if (_valid[i] && _sid[i] == sid && (_ssid[i] == ssid || alsoNoSubstream && _ssid[i] == NoSubstream)) n += Drop(i);
+        return n;
+    }
+
+    private int Drop(int i)
+    {
+        _valid[i] = false;
+        if (_ssid[i] != NoSubstream) _substreamEntries--;
+        return 1;
     }
 
     /// <summary>Invalidates everything.</summary>
     public void InvalidateAll()
     {
         _memoIdx = -1;
+        _substreamEntries = 0;
         Array.Clear(_valid);
     }
 }

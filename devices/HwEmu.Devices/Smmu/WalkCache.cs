@@ -26,6 +26,9 @@ public sealed class WalkCache
         public readonly int Ways, Sets;
         public readonly ReplacementState Repl;
         public long Hits, Misses;
+        public int Live;        // valid entries
+        public ulong Shifts;    // bit n: entries of 2^n-byte regions have been inserted (the sets they index)
+        public bool Irregular;  // a region too wide to index by: address invalidations scan this level
 
         public Level(int entries, int ways, CacheReplacement policy, ulong seed)
         {
@@ -70,6 +73,20 @@ public sealed class WalkCache
         return n;
     }
 
+    /// <summary>Number of entry slots at a stage and level (diagnostics).</summary>
+    public int CapacityAt(int stage, int level) => _levels[(stage - 1) * 4 + level].Entries.Length;
+
+    /// <summary>
+    /// Tag of the valid entry in slot <paramref name="index"/> at a stage and level, or false when the slot is
+    /// empty (diagnostics and differential tests).
+    /// </summary>
+    public bool TryGetTag(int stage, int level, int index, out ulong regionBase, out ulong regionMask, out int asid, out int vmid)
+    {
+        ref readonly var e = ref _levels[(stage - 1) * 4 + level].Entries[index];
+        regionBase = e.RegionBase; regionMask = e.RegionMask; asid = e.Asid; vmid = e.Vmid;
+        return e.Valid;
+    }
+
     /// <summary>Looks up the level-<paramref name="level"/> descriptor covering <paramref name="va"/>.</summary>
     /// <param name="stage">1 or 2.</param>
     /// <param name="level">Level of the cached table descriptor.</param>
@@ -112,6 +129,9 @@ public sealed class WalkCache
             if (!l.Entries[baseIdx + w].Valid) { free = w; break; }
         int idx = baseIdx + l.Repl.Victim(set, free);
         ulong mask = regionShift >= 64 ? ulong.MaxValue : (1UL << regionShift) - 1;
+        if ((uint)regionShift >= 64) l.Irregular = true;
+        else l.Shifts |= 1UL << regionShift;
+        if (!l.Entries[idx].Valid) l.Live++;
         l.Entries[idx] = new Entry
         {
             RegionBase = va & ~mask, RegionMask = mask, NextTable = nextTable, Asid = asid, Vmid = vmid,
@@ -120,31 +140,106 @@ public sealed class WalkCache
         l.Repl.Touch(idx);
     }
 
-    /// <summary>Invalidates the entries in scope (ignores <see cref="TlbInvalidation.Level"/>: all levels are tables).</summary>
+    /// <summary>Sets probed by address invalidations (diagnostics).</summary>
+    public long SetsProbed { get; private set; }
+    /// <summary>Level caches scanned entry by entry by invalidations (diagnostics).</summary>
+    public long Scans { get; private set; }
+
+    /// <summary>
+    /// Invalidates the entries in scope (ignores <see cref="TlbInvalidation.Level"/>: all levels are tables). An
+    /// address scope probes the set of each region of the range at each region size present in a level; a level is
+    /// scanned only when that would touch at least as many sets as it has.
+    /// </summary>
     public int Invalidate(in TlbInvalidation scope)
     {
-        if (scope.LeafOnly) return 0;
+        if (scope.LeafOnly) return 0; // IHI 0070 §4.4: Leaf = 1 need not (and here does not) drop table walks
         int n = 0;
         for (int i = 0; i < 8; i++)
         {
             bool s2 = i >= 4;
             if (s2 ? !scope.Stage2 : !scope.Stage1) continue;
-            foreach (ref var e in _levels[i].Entries.AsSpan())
+            var l = _levels[i];
+            if (l.Live == 0) continue;
+            int removed = 0;
+            var entries = l.Entries;
+            if (scope.MatchRange && !l.Irregular && scope.Start <= scope.End && ProbeCount(l, scope.Start, scope.End) < (ulong)l.Sets)
             {
-                if (!e.Valid) continue;
-                if (scope.MatchVmid && e.Vmid != scope.Vmid) continue;
-                if (scope.MatchAsid && e.Asid != scope.Asid) continue;
-                if (scope.MatchRange && (e.RegionBase > scope.End || e.RegionBase + e.RegionMask < scope.Start)) continue;
-                e.Valid = false;
-                n++;
+                ulong shifts = l.Shifts;
+                while (shifts != 0)
+                {
+                    int shift = System.Numerics.BitOperations.TrailingZeroCount(shifts);
+                    shifts &= shifts - 1;
+                    ulong last = scope.End >> shift;
+                    for (ulong region = scope.Start >> shift; ; region++)
+                    {
+                        int b = (int)(region % (ulong)l.Sets) * l.Ways, end = b + l.Ways;
+                        for (; b < end; b++)
+                        {
+                            ref var e = ref entries[b];
+                            if (e.Valid && Matches(e, scope)) { e.Valid = false; removed++; }
+                        }
+                        SetsProbed++;
+                        if (region == last) break;
+                    }
+                }
             }
+            else
+            {
+                removed = Scan(entries, scope);
+            }
+            l.Live -= removed;
+            n += removed;
         }
         return n;
+    }
+
+    // One level, entry by entry (scope fields hoisted into locals for the loop).
+    private int Scan(Entry[] entries, in TlbInvalidation scope)
+    {
+        Scans++;
+        bool matchVmid = scope.MatchVmid, matchAsid = scope.MatchAsid, matchRange = scope.MatchRange;
+        int vmid = scope.Vmid, asid = scope.Asid, n = 0;
+        ulong start = scope.Start, end = scope.End;
+        for (int i = 0; i < entries.Length; i++)
+        {
+            ref var e = ref entries[i];
+            if (!e.Valid || matchVmid && e.Vmid != vmid || matchAsid && e.Asid != asid
+                || matchRange && (e.RegionBase > end || e.RegionBase + e.RegionMask < start)) continue;
+            e.Valid = false;
+            n++;
+        }
+        return n;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static bool Matches(in Entry e, in TlbInvalidation scope) =>
+        (!scope.MatchVmid || e.Vmid == scope.Vmid) && (!scope.MatchAsid || e.Asid == scope.Asid)
+        && (!scope.MatchRange || e.RegionBase <= scope.End && e.RegionBase + e.RegionMask >= scope.Start);
+
+    // Sets an address invalidation of [start, end] probes in one level (saturating).
+    private static ulong ProbeCount(Level l, ulong start, ulong end)
+    {
+        ulong total = 0, shifts = l.Shifts;
+        while (shifts != 0)
+        {
+            int shift = System.Numerics.BitOperations.TrailingZeroCount(shifts);
+            shifts &= shifts - 1;
+            ulong regions = (end >> shift) - (start >> shift) + 1;
+            if (regions == 0 || regions >= (ulong)l.Sets) return ulong.MaxValue;
+            total += regions;
+        }
+        return total;
     }
 
     /// <summary>Invalidates everything.</summary>
     public void InvalidateAll()
     {
-        foreach (var l in _levels) foreach (ref var e in l.Entries.AsSpan()) e.Valid = false;
+        foreach (var l in _levels)
+        {
+            if (l.Live != 0) foreach (ref var e in l.Entries.AsSpan()) e.Valid = false;
+            l.Live = 0;
+            l.Shifts = 0;
+            l.Irregular = false;
+        }
     }
 }
