@@ -82,7 +82,7 @@ public class TraceFileTests
         var slow = new SlowStream();
         var expected = new List<string>();
         using (var writer = new TraceWriter(slow, SampleTrace.Header, new TraceWriterOptions { BlockSize = 256 }, leaveOpen: true))
-        using (var recorder = new TraceRecorder(writer, capacity: 1))
+        using (var recorder = new TraceRecorder(writer, capacity: 1, chunkSize: 4096))
         {
             for (long i = 0; i < 5000; i++)
             {
@@ -143,7 +143,7 @@ public class TraceFileTests
     public void RecorderAppendAllocatesNothingPerRecord()
     {
         using var writer = new TraceWriter(Stream.Null, SampleTrace.Header);
-        using var recorder = new TraceRecorder(writer, capacity: 64);
+        using var recorder = new TraceRecorder(writer, capacity: 64, chunkSize: 64 << 10);
         var rec = new TranslationRecord(1, 2, 3, 4, true, 5, 6, AccessPermissions.Read, 7, TranslationSource.Walk, 1);
         for (int i = 0; i < 300; i++)
         {
