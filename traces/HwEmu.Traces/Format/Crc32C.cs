@@ -29,6 +29,7 @@ public static class Crc32C
     /// hardware path.</summary>
     public static uint AppendSoftware(uint crc, ReadOnlySpan<byte> data) => ~UpdateSoftware(~crc, data);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static uint UpdateHardware(uint state, ReadOnlySpan<byte> data)
     {
         ref byte p = ref MemoryMarshal.GetReference(data);

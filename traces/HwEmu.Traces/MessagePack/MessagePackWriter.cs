@@ -72,6 +72,7 @@ public ref struct MessagePackWriter
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteUnsignedSlow(ulong value)
     {
         ref byte d = ref Reserve(9);
@@ -387,7 +388,7 @@ public ref struct MessagePackWriter
         return ref Unsafe.Add(ref MemoryMarshal.GetReference(_span), _used);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private void Refill(int size)
     {
         Flush();

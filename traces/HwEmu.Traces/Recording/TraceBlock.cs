@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Buffers.Binary;
 using HwEmu.Traces.Format;
@@ -38,6 +39,7 @@ internal sealed class TraceBlock : IBufferWriter<byte>
     }
 
     /// <summary>Fills in the frame and returns frame + payload.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<byte> Seal()
     {
         Span<byte> frame = _buffer.AsSpan(0, TraceFileLayout.BlockHeaderSize);

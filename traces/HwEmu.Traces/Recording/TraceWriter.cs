@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.IO.Compression;
 using HwEmu.Traces.Format;
 using HwEmu.Traces.MessagePack;
@@ -74,6 +75,7 @@ public sealed class TraceWriter : IDisposable
     public long BlockCount { get; private set; }
 
     /// <summary>Encodes a record into the current block, writing the block when it is full.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Append<T>(in T record) where T : ITraceRecord<T>, allows ref struct
     {
         var w = new MessagePackWriter(_block);
@@ -88,6 +90,7 @@ public sealed class TraceWriter : IDisposable
     }
 
     /// <summary>Appends one record this codec encoded (no validation; <see cref="TraceRecorder"/>'s writer task).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void AppendEncoded(ReadOnlySpan<byte> record)
     {
         var w = new MessagePackWriter(_block);
@@ -106,6 +109,7 @@ public sealed class TraceWriter : IDisposable
     /// compressor's flush).</summary>
     internal bool FlushEveryBlock { get; set; } = true;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EndBlock()
     {
         if (FlushEveryBlock)

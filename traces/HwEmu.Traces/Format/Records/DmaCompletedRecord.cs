@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using HwEmu.Traces.MessagePack;
 
 namespace HwEmu.Traces.Format;
@@ -35,6 +36,7 @@ public readonly record struct DmaCompletedRecord(
     public static TraceRecordType RecordType => TraceRecordType.DmaCompleted;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Write(ref MessagePackWriter writer)
     {
         writer.WriteArrayHeader(Fields + 1);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using HwEmu.Traces.MessagePack;
 
 namespace HwEmu.Traces.Format;
@@ -42,6 +43,7 @@ public readonly record struct DmaIssuedRecord(
     public static TraceRecordType RecordType => TraceRecordType.DmaIssued;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Write(ref MessagePackWriter writer)
     {
         writer.WriteArrayHeader(Device >= 0 ? (uint)Fields + 4 : (uint)Fields + 1);

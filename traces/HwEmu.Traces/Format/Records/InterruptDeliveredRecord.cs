@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using HwEmu.Traces.MessagePack;
 
 namespace HwEmu.Traces.Format;
@@ -26,6 +27,7 @@ public readonly record struct InterruptDeliveredRecord(
     public static TraceRecordType RecordType => TraceRecordType.InterruptDelivered;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Write(ref MessagePackWriter writer)
     {
         writer.WriteArrayHeader(Fields + 1);

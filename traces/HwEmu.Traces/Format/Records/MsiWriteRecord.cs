@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using HwEmu.Traces.MessagePack;
 
 namespace HwEmu.Traces.Format;
@@ -24,6 +25,7 @@ public readonly record struct MsiWriteRecord(
     public static TraceRecordType RecordType => TraceRecordType.MsiWrite;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Write(ref MessagePackWriter writer)
     {
         writer.WriteArrayHeader(Fields + 1);

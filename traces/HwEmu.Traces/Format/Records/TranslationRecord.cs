@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using HwEmu.Traces.MessagePack;
 
 namespace HwEmu.Traces.Format;
@@ -41,6 +42,7 @@ public readonly record struct TranslationRecord(
     public static TraceRecordType RecordType => TraceRecordType.Translation;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Write(ref MessagePackWriter writer)
     {
         writer.WriteArrayHeader(ArrivalTime != TranslationRecord.NoArrival ? (uint)Fields + 2 : (uint)Fields + 1);
