@@ -96,6 +96,56 @@ public class TraceFileTests
         Assert.That(SampleTrace.ReadAll(reader), Is.EqualTo(expected));
     }
 
+    // The recorder queues the per-transaction record types in a packed layout of its own (QueuedRecords); every
+    // field must survive it, including extreme values, the optional SubstreamID and the appended fields.
+    [Test]
+    public void RecorderPacksPerTransactionRecordsWithoutLosingAField()
+    {
+        void AppendAll(Action<ITraceRecordSink> put)
+        {
+            foreach (ulong v in new[] { 0UL, 1UL, 0x0123_4567_89ab_cdefUL, ulong.MaxValue - 1 })
+            {
+                uint u = (uint)(v >> 7) ^ 0xa5a5_a5a5u;
+                byte b = (byte)(v >> 3);
+                bool flag = (v & 1) == 0;
+                put.Invoke(new Sink<DmaIssuedRecord>(new DmaIssuedRecord(v, ~v, (ushort)u, u, ~u, flag, v ^ 0xfff, u >> 3, flag ? DmaDirection.Write : DmaDirection.Read,
+                    (DmaAttributes)(b & 0x1f), flag ? -1 : int.MaxValue, b, (byte)~b)));
+                put.Invoke(new Sink<TranslationRecord>(new TranslationRecord(v, ~v, u, ~u, flag, v ^ 0x123, ~v ^ 0x456, (AccessPermissions)(b & 0xf), ~u, (TranslationSource)(b % 6), b,
+                    flag ? TranslationRecord.NoArrival : v >> 1)));
+                put.Invoke(new Sink<DmaCompletedRecord>(new DmaCompletedRecord(v, ~v, u, b, flag ? DmaDirection.Read : DmaDirection.Write, ~u, v >> 2, (byte)~b)));
+                put.Invoke(new Sink<MsiWriteRecord>(new MsiWriteRecord(v, (ushort)~u, u, ~v, ~u)));
+                put.Invoke(new Sink<InterruptDeliveredRecord>(new InterruptDeliveredRecord(v, u, ~u, (InterruptSource)(b & 1), u ^ 7, ~u ^ 9)));
+            }
+        }
+        var direct = new MemoryStream();
+        using (var writer = new TraceWriter(direct, SampleTrace.Header, leaveOpen: true))
+        {
+            AppendAll(r => r.To(writer));
+        }
+        var queued = new MemoryStream();
+        using (var writer = new TraceWriter(queued, SampleTrace.Header, leaveOpen: true))
+        using (var recorder = new TraceRecorder(writer, ownsWriter: false))
+        {
+            AppendAll(r => r.To(recorder));
+            recorder.Complete();
+        }
+        Assert.That(queued.ToArray(), Is.EqualTo(direct.ToArray()));
+        using var reader = new TraceReader(new MemoryStream(queued.ToArray()));
+        Assert.That(SampleTrace.ReadAll(reader), Has.Count.EqualTo(20));
+    }
+
+    private interface ITraceRecordSink
+    {
+        void To(TraceWriter writer);
+        void To(TraceRecorder recorder);
+    }
+
+    private sealed class Sink<T>(T record) : ITraceRecordSink where T : struct, ITraceRecord<T>
+    {
+        public void To(TraceWriter writer) => writer.Append(in record);
+        public void To(TraceRecorder recorder) => recorder.Append(in record);
+    }
+
     [TestCase(TraceCompression.None)]
     [TestCase(TraceCompression.GZip)]
     public void RecorderWritesTheSameBytesAsAWriter(TraceCompression compression)

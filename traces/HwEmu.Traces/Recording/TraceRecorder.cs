@@ -85,15 +85,18 @@ public sealed class TraceRecorder : IDisposable
         byte tag = Tag<T>();
         if (tag != 0)
         {
-            // A fixed-size record of a known type: its struct bytes, encoded later by the writer task. Only three
-            // fields of this object are read (no recorder -> chunk -> array chain) and there is no bounds check: the
-            // room was checked against _end.
-            int size = Unsafe.SizeOf<T>() + 1;
+            // A fixed-size record of a known type, encoded later by the writer thread: the per-transaction types in
+            // their packed form (QueuedRecords), the rare others as their struct bytes. Only three fields of this
+            // object are read (no recorder -> chunk -> array chain) and there is no bounds check: the room was
+            // checked against _end.
+            int packed = QueuedRecords.SizeOf<T>();
+            int size = (packed != 0 ? packed : Unsafe.SizeOf<T>()) + 1;
             int position = _position;
             if (position > _end - size) position = NextChunk(size);
             ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_buffer), position);
             at = tag;
-            Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 1), record);
+            if (packed != 0) QueuedRecords.Write(ref Unsafe.Add(ref at, 1), in record);
+            else Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 1), record);
             _position = position + size;
         }
         else
@@ -283,17 +286,17 @@ public sealed class TraceRecorder : IDisposable
             byte tag = b[pos++];
             switch (tag)
             {
-                case TagTranslation: pos = Write<TranslationRecord>(b, pos); break;
-                case TagDmaIssued: pos = Write<DmaIssuedRecord>(b, pos); break;
-                case TagMsiWrite: pos = Write<MsiWriteRecord>(b, pos); break;
-                case TagInterruptDelivered: pos = Write<InterruptDeliveredRecord>(b, pos); break;
+                case TagTranslation: _writer.Append(QueuedRecords.ReadTranslation(ref b[pos])); pos += QueuedRecords.TranslationSize; break;
+                case TagDmaIssued: _writer.Append(QueuedRecords.ReadDmaIssued(ref b[pos])); pos += QueuedRecords.DmaIssuedSize; break;
+                case TagMsiWrite: _writer.Append(QueuedRecords.ReadMsiWrite(ref b[pos])); pos += QueuedRecords.MsiWriteSize; break;
+                case TagInterruptDelivered: _writer.Append(QueuedRecords.ReadInterruptDelivered(ref b[pos])); pos += QueuedRecords.InterruptDeliveredSize; break;
                 case TagTranslationFault: pos = Write<TranslationFaultRecord>(b, pos); break;
                 case TagRegisterWrite: pos = Write<RegisterWriteRecord>(b, pos); break;
                 case TagSmmuCommand: pos = Write<SmmuCommandRecord>(b, pos); break;
                 case TagItsCommand: pos = Write<ItsCommandRecord>(b, pos); break;
                 case TagFaultInjected: pos = Write<FaultInjectedRecord>(b, pos); break;
                 case TagCheckpoint: pos = Write<CheckpointRecord>(b, pos); break;
-                case TagDmaCompleted: pos = Write<DmaCompletedRecord>(b, pos); break;
+                case TagDmaCompleted: _writer.Append(QueuedRecords.ReadDmaCompleted(ref b[pos])); pos += QueuedRecords.DmaCompletedSize; break;
                 default:
                     int n = BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(pos));
                     _writer.AppendEncoded(b.AsSpan(pos + 4, n));
