@@ -168,7 +168,7 @@ public sealed class RunTraceRecorder : IRunObserver, IDisposable
         Flush();
         _recorder.Append(new TranslationRecord(timePs, transactionId, transaction.StreamId, transaction.SubstreamId, transaction.SubstreamValid,
             transaction.Address, result.OutputAddress, PermissionsOf(result.Permissions, result.Status), (uint)Math.Min(result.LatencyCycles, uint.MaxValue),
-            ServedBy(in result), (byte)Math.Min(result.DescriptorFetches, byte.MaxValue), arrivalPs));
+            ServedByFast(in result), (byte)Math.Min(result.DescriptorFetches, byte.MaxValue), arrivalPs));
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -207,6 +207,22 @@ public sealed class RunTraceRecorder : IRunObserver, IDisposable
         SmmuSource.Tlb => TraceSource.Iotlb,
         _ => r.ConfigCacheHit ? TraceSource.Walk : TraceSource.WalkWithConfigFetch,
     };
+
+    // ServedBy for each (source, config-cache hit) pair: a lookup, not a switch, because whether a translation hit the
+    // TLB or walked varies from one DMA to the next, so a switch here mispredicts often.
+    private static readonly TraceSource[] ServedByTable = BuildServedByTable();
+
+    private static TraceSource[] BuildServedByTable()
+    {
+        var table = new TraceSource[512];
+        for (int i = 0; i < table.Length; i++)
+            table[i] = ServedBy(new TranslationResult { Source = (SmmuSource)(i >> 1), ConfigCacheHit = (i & 1) != 0 });
+        return table;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TraceSource ServedByFast(in TranslationResult r) =>
+        ServedByTable[((int)r.Source << 1) | (r.ConfigCacheHit ? 1 : 0)];
 
     // Permissions for each of the 64 SmmuPermissions values (six flag bits), worked out once.
     private static readonly AccessPermissions[] PermissionTable = BuildPermissionTable();
