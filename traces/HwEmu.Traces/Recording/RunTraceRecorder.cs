@@ -17,16 +17,15 @@ namespace HwEmu.Traces.Recording;
 /// route (so peer-to-peer and MSI bypasses are counted from it), each translation its arrival time, and each
 /// completion a DmaCompleted record, so a replay rebuilds the run's whole summary.
 /// </summary>
-public sealed class RunTraceRecorder : IRunObserver, IDisposable
+public sealed class RunTraceRecorder : TraceRecorder, IRunObserver
 {
-    private readonly TraceRecorder _recorder;
-    private bool _disposed;
+    // A TraceRecorder itself rather than holding one: the machine's observer reference then leads straight to the
+    // append state, one dependent load fewer per record on the simulation thread.
 
-    /// <summary>Records into <paramref name="recorder"/> (its writer already holds the header).</summary>
-    public RunTraceRecorder(TraceRecorder recorder)
+    /// <summary>Records into <paramref name="writer"/> (which already holds the header); the recorder owns it.</summary>
+    public RunTraceRecorder(TraceWriter writer)
+        : base(writer)
     {
-        ArgumentNullException.ThrowIfNull(recorder);
-        _recorder = recorder;
     }
 
     /// <summary>The header a recording of <paramref name="scenario"/> carries.</summary>
@@ -46,21 +45,21 @@ public sealed class RunTraceRecorder : IRunObserver, IDisposable
     public static RunTraceRecorder Create(string path, Scenario scenario, string emulatorVersion, TraceWriterOptions? options = null)
     {
         var writer = TraceWriter.Create(path, HeaderFor(scenario, emulatorVersion), options);
-        return new RunTraceRecorder(new TraceRecorder(writer));
+        return new RunTraceRecorder(writer);
     }
 
     /// <summary>Creates a recording of <paramref name="scenario"/> into <paramref name="stream"/>.</summary>
     public static RunTraceRecorder Create(Stream stream, Scenario scenario, string emulatorVersion, TraceWriterOptions? options = null, bool leaveOpen = false)
     {
         var writer = new TraceWriter(stream, HeaderFor(scenario, emulatorVersion), options, leaveOpen);
-        return new RunTraceRecorder(new TraceRecorder(writer));
+        return new RunTraceRecorder(writer);
     }
 
     /// <inheritdoc/>
     public bool ReportsEveryMemoryWrite => true;
 
     /// <summary>Records appended so far.</summary>
-    public long Records => _recorder.RecordsAppended;
+    public long Records => RecordsAppended;
 
     // Memory writes are reported one store at a time (8-byte PTEs, queue words); contiguous stores of the same
     // instant are merged into one MemoryWrite, written before any other record so the order stays the run's.
@@ -80,7 +79,7 @@ public sealed class RunTraceRecorder : IRunObserver, IDisposable
         }
         if (data.Length > _pending.Length)
         {
-            _recorder.Append(new MemoryWriteRecord(timePs, address, kind, data));
+            Append(new MemoryWriteRecord(timePs, address, kind, data));
             return;
         }
         if (_pendingLength == 0)
@@ -101,7 +100,7 @@ public sealed class RunTraceRecorder : IRunObserver, IDisposable
 
     private void FlushMemory()
     {
-        _recorder.Append(new MemoryWriteRecord(_pendingTime, _pendingAddress, _pendingStructure, _pending.AsSpan(0, _pendingLength)));
+        Append(new MemoryWriteRecord(_pendingTime, _pendingAddress, _pendingStructure, _pending.AsSpan(0, _pendingLength)));
         _pendingLength = 0;
     }
 
@@ -109,21 +108,21 @@ public sealed class RunTraceRecorder : IRunObserver, IDisposable
     public void OnRegisterWrite(ulong timePs, ushort component, ulong address, int size, ulong value)
     {
         Flush();
-        _recorder.Append(new RegisterWriteRecord(timePs, component, address, (byte)size, value));
+        Append(new RegisterWriteRecord(timePs, component, address, (byte)size, value));
     }
 
     /// <inheritdoc/>
     public void OnSmmuCommand(ulong timePs, uint consumerIndex, ulong dword0, ulong dword1, byte error)
     {
         Flush();
-        _recorder.Append(new SmmuCommandRecord(timePs, 0, consumerIndex, (byte)dword0, error, dword0, dword1));
+        Append(new SmmuCommandRecord(timePs, 0, consumerIndex, (byte)dword0, error, dword0, dword1));
     }
 
     /// <inheritdoc/>
     public void OnItsCommand(ulong timePs, uint queueOffset, ulong dword0, ulong dword1, ulong dword2, ulong dword3, uint error)
     {
         Flush();
-        _recorder.Append(new ItsCommandRecord(timePs, 0, queueOffset, (byte)dword0, error, (uint)(dword0 >> 32), (uint)dword1, dword0, dword1, dword2, dword3));
+        Append(new ItsCommandRecord(timePs, 0, queueOffset, (byte)dword0, error, (uint)(dword0 >> 32), (uint)dword1, dword0, dword1, dword2, dword3));
     }
 
     /// <inheritdoc/>
@@ -133,7 +132,7 @@ public sealed class RunTraceRecorder : IRunObserver, IDisposable
         DmaAttributes a = DmaAttributes.NonSecure;
         if (dma.Privileged) a |= DmaAttributes.Privileged;
         if (dma.Instruction) a |= DmaAttributes.Instruction;
-        _recorder.Append(new DmaIssuedRecord(dma.TimePs, dma.TransactionId, dma.RequesterId, dma.StreamId, dma.SubstreamId, dma.SubstreamValid,
+        Append(new DmaIssuedRecord(dma.TimePs, dma.TransactionId, dma.RequesterId, dma.StreamId, dma.SubstreamId, dma.SubstreamValid,
             dma.Address, dma.Size, dma.Write ? DmaDirection.Write : DmaDirection.Read, a, dma.Device, (byte)dma.Kind, (byte)dma.Route));
     }
 
@@ -144,7 +143,7 @@ public sealed class RunTraceRecorder : IRunObserver, IDisposable
     public void OnDmaCompleted(in RunCompletion c)
     {
         Flush();
-        _recorder.Append(new DmaCompletedRecord(c.TimePs, c.TransactionId, (uint)Math.Max(c.Device, 0), (byte)c.Kind, c.Write ? DmaDirection.Write : DmaDirection.Read,
+        Append(new DmaCompletedRecord(c.TimePs, c.TransactionId, (uint)Math.Max(c.Device, 0), (byte)c.Kind, c.Write ? DmaDirection.Write : DmaDirection.Read,
             c.Size, c.LatencyPs, (byte)((c.Error ? DmaCompletedRecord.FlagError : 0) | (c.OperationCompleted ? DmaCompletedRecord.FlagOperationCompleted : 0))));
     }
 
@@ -166,7 +165,7 @@ public sealed class RunTraceRecorder : IRunObserver, IDisposable
             return;
         }
         Flush();
-        _recorder.Append(new TranslationRecord(timePs, transactionId, transaction.StreamId, transaction.SubstreamId, transaction.SubstreamValid,
+        Append(new TranslationRecord(timePs, transactionId, transaction.StreamId, transaction.SubstreamId, transaction.SubstreamValid,
             transaction.Address, result.OutputAddress, PermissionsOf(result.Permissions, result.Status), (uint)Math.Min(result.LatencyCycles, uint.MaxValue),
             ServedByFast(in result), (byte)Math.Min(result.DescriptorFetches, byte.MaxValue), arrivalPs));
     }
@@ -176,7 +175,7 @@ public sealed class RunTraceRecorder : IRunObserver, IDisposable
     {
         Flush();
         SmmuEventRecord e = result.Event;
-        _recorder.Append(new TranslationFaultRecord(timePs, transactionId, transaction.StreamId, transaction.SubstreamId, transaction.SubstreamValid,
+        Append(new TranslationFaultRecord(timePs, transactionId, transaction.StreamId, transaction.SubstreamId, transaction.SubstreamValid,
             transaction.Address, (byte)e.Type, result.RazWi ? FaultAction.TerminatedSilently : FaultAction.Terminated,
             (uint)Math.Min(result.LatencyCycles, uint.MaxValue), result.EventRecorded, e.Dword0, e.Dword1, e.Dword2, e.Dword3, arrivalPs));
     }
@@ -185,14 +184,14 @@ public sealed class RunTraceRecorder : IRunObserver, IDisposable
     public void OnMsiWrite(ulong timePs, ushort requesterId, uint deviceId, ulong doorbellAddress, uint data)
     {
         Flush();
-        _recorder.Append(new MsiWriteRecord(timePs, requesterId, deviceId, doorbellAddress, data));
+        Append(new MsiWriteRecord(timePs, requesterId, deviceId, doorbellAddress, data));
     }
 
     /// <inheritdoc/>
     public void OnInterruptDelivered(ulong timePs, uint intId, int cpu, RunInterruptSource source, uint deviceId, uint eventId)
     {
         Flush();
-        _recorder.Append(new InterruptDeliveredRecord(timePs, intId, (uint)cpu, (InterruptSource)source, deviceId, eventId));
+        Append(new InterruptDeliveredRecord(timePs, intId, (uint)cpu, (InterruptSource)source, deviceId, eventId));
     }
 
     /// <inheritdoc/>
@@ -256,25 +255,6 @@ public sealed class RunTraceRecorder : IRunObserver, IDisposable
         return a;
     }
 
-    /// <summary>Flushes the last block and closes the file.</summary>
-    public void Complete()
-    {
-        Flush();
-        _recorder.Complete();
-    }
-
-    /// <summary>Completes the recording and releases the file.</summary>
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        try
-        {
-            Flush();
-        }
-        finally
-        {
-            _recorder.Dispose();
-        }
-    }
+    /// <inheritdoc/>
+    protected override void OnCompleting() => Flush();
 }

@@ -22,7 +22,7 @@ namespace HwEmu.Traces.Recording;
 /// Chunks come back to a free list once written. <see cref="Append{T}"/> must be called from one thread at a time
 /// (one run is one thread).
 /// </summary>
-public sealed class TraceRecorder : IDisposable
+public class TraceRecorder : IDisposable
 {
     private const byte TagDmaIssued = 1, TagTranslation = 2, TagTranslationFault = 3, TagMsiWrite = 4, TagInterruptDelivered = 5,
         TagRegisterWrite = 6, TagSmmuCommand = 7, TagItsCommand = 8, TagFaultInjected = 10, TagCheckpoint = 11, TagDmaCompleted = 12, TagEncoded = 0xff;
@@ -169,6 +169,7 @@ public sealed class TraceRecorder : IDisposable
         {
             return;
         }
+        OnCompleting();
         _completed = true;
         Chunk? last = _current;
         if (last is not null) last.Length = _position;
@@ -190,6 +191,12 @@ public sealed class TraceRecorder : IDisposable
             throw new IOException("Writing the trace failed: " + _writeError.Message, _writeError);
         }
         _writer.Flush();
+    }
+
+    /// <summary>Called once by <see cref="Complete"/> before the last chunk goes to the writer: a derived recorder
+    /// appends what it still holds back.</summary>
+    protected virtual void OnCompleting()
+    {
     }
 
     /// <summary>Completes the recording (if not done) and disposes the writer when owned.</summary>
@@ -248,11 +255,12 @@ public sealed class TraceRecorder : IDisposable
         try
         {
             ChannelReader<Chunk> reader = _full.Reader;
+            TraceWriter writer = _writer;
             while (true)
             {
                 if (reader.TryRead(out Chunk? chunk))
                 {
-                    Encode(chunk);
+                    Encode(writer, chunk);
                     Return(chunk);
                     continue;
                 }
@@ -276,8 +284,11 @@ public sealed class TraceRecorder : IDisposable
         }
     }
 
+    // Static, with the writer passed in: the writer thread must not read this object's fields per record, because the
+    // simulation thread writes _position and RecordsAppended for every record and a shared cache line would bounce
+    // between the two cores.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Encode(Chunk chunk)
+    private static void Encode(TraceWriter writer, Chunk chunk)
     {
         byte[] b = chunk.Buffer;
         int pos = 0;
@@ -286,20 +297,20 @@ public sealed class TraceRecorder : IDisposable
             byte tag = b[pos++];
             switch (tag)
             {
-                case TagTranslation: _writer.Append(QueuedRecords.ReadTranslation(ref b[pos])); pos += QueuedRecords.TranslationSize; break;
-                case TagDmaIssued: _writer.Append(QueuedRecords.ReadDmaIssued(ref b[pos])); pos += QueuedRecords.DmaIssuedSize; break;
-                case TagMsiWrite: _writer.Append(QueuedRecords.ReadMsiWrite(ref b[pos])); pos += QueuedRecords.MsiWriteSize; break;
-                case TagInterruptDelivered: _writer.Append(QueuedRecords.ReadInterruptDelivered(ref b[pos])); pos += QueuedRecords.InterruptDeliveredSize; break;
-                case TagTranslationFault: pos = Write<TranslationFaultRecord>(b, pos); break;
-                case TagRegisterWrite: pos = Write<RegisterWriteRecord>(b, pos); break;
-                case TagSmmuCommand: pos = Write<SmmuCommandRecord>(b, pos); break;
-                case TagItsCommand: pos = Write<ItsCommandRecord>(b, pos); break;
-                case TagFaultInjected: pos = Write<FaultInjectedRecord>(b, pos); break;
-                case TagCheckpoint: pos = Write<CheckpointRecord>(b, pos); break;
-                case TagDmaCompleted: _writer.Append(QueuedRecords.ReadDmaCompleted(ref b[pos])); pos += QueuedRecords.DmaCompletedSize; break;
+                case TagTranslation: writer.Append(QueuedRecords.ReadTranslation(ref b[pos])); pos += QueuedRecords.TranslationSize; break;
+                case TagDmaIssued: writer.Append(QueuedRecords.ReadDmaIssued(ref b[pos])); pos += QueuedRecords.DmaIssuedSize; break;
+                case TagMsiWrite: writer.Append(QueuedRecords.ReadMsiWrite(ref b[pos])); pos += QueuedRecords.MsiWriteSize; break;
+                case TagInterruptDelivered: writer.Append(QueuedRecords.ReadInterruptDelivered(ref b[pos])); pos += QueuedRecords.InterruptDeliveredSize; break;
+                case TagTranslationFault: pos = Write<TranslationFaultRecord>(writer, b, pos); break;
+                case TagRegisterWrite: pos = Write<RegisterWriteRecord>(writer, b, pos); break;
+                case TagSmmuCommand: pos = Write<SmmuCommandRecord>(writer, b, pos); break;
+                case TagItsCommand: pos = Write<ItsCommandRecord>(writer, b, pos); break;
+                case TagFaultInjected: pos = Write<FaultInjectedRecord>(writer, b, pos); break;
+                case TagCheckpoint: pos = Write<CheckpointRecord>(writer, b, pos); break;
+                case TagDmaCompleted: writer.Append(QueuedRecords.ReadDmaCompleted(ref b[pos])); pos += QueuedRecords.DmaCompletedSize; break;
                 default:
                     int n = BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(pos));
-                    _writer.AppendEncoded(b.AsSpan(pos + 4, n));
+                    writer.AppendEncoded(b.AsSpan(pos + 4, n));
                     pos += 4 + n;
                     break;
             }
@@ -307,10 +318,10 @@ public sealed class TraceRecorder : IDisposable
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int Write<T>(byte[] b, int pos) where T : struct, ITraceRecord<T>
+    private static int Write<T>(TraceWriter writer, byte[] b, int pos) where T : struct, ITraceRecord<T>
     {
         T record = Unsafe.ReadUnaligned<T>(ref b[pos]);
-        _writer.Append(in record);
+        writer.Append(in record);
         return pos + Unsafe.SizeOf<T>();
     }
 
