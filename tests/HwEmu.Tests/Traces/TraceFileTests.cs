@@ -134,6 +134,36 @@ public class TraceFileTests
         Assert.That(SampleTrace.ReadAll(reader), Has.Count.EqualTo(20));
     }
 
+    // A derived recorder that fails while completing must not leave the writer thread running or lose what was
+    // already appended.
+    [Test]
+    public void RecorderFinishesWritingWhenTheDerivedCompletionFails()
+    {
+        var ms = new MemoryStream();
+        var expected = new List<string>();
+        using (var writer = new TraceWriter(ms, SampleTrace.Header, leaveOpen: true))
+        {
+            var recorder = new FailingRecorder(writer);
+            for (long i = 0; i < 100; i++) expected.Add(SampleTrace.AppendRecord(i, a => a.WriteTo(recorder)));
+            Assert.Throws<InvalidOperationException>(recorder.Complete);
+            Assert.That(recorder.Completed, Is.True);
+            recorder.Dispose(); // a second completion is a no-op
+        }
+        using var reader = new TraceReader(new MemoryStream(ms.ToArray()));
+        Assert.That(SampleTrace.ReadAll(reader), Is.EqualTo(expected));
+    }
+
+    private sealed class FailingRecorder(TraceWriter writer) : TraceRecorder(writer, ownsWriter: false)
+    {
+        public bool Completed { get; private set; }
+
+        protected override void OnCompleting()
+        {
+            Completed = true;
+            throw new InvalidOperationException("derived completion failed");
+        }
+    }
+
     private interface ITraceRecordSink
     {
         void To(TraceWriter writer);

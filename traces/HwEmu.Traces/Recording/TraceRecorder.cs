@@ -10,9 +10,10 @@ using HwEmu.Traces.MessagePack;
 namespace HwEmu.Traces.Recording;
 
 /// <summary>
-/// Records a run's trace with as little work as possible on the simulation thread. <see cref="Append{T}"/> copies
-/// a fixed-size record (every type except MemoryWrite) as its raw struct bytes into the current pooled chunk — a few
-/// nanoseconds, no allocation; other records are encoded to MessagePack there. A full chunk goes through a bounded
+/// Records a run's trace with as little work as possible on the simulation thread. <see cref="Append{T}"/> queues
+/// a fixed-size record (every type except MemoryWrite) into the current pooled chunk — the types of every DMA
+/// transaction field by field in a packed layout (<see cref="QueuedRecords"/>), the others as their struct bytes; no
+/// allocation; other records are encoded to MessagePack there. A full chunk goes through a bounded
 /// <see cref="Channel{T}"/> to a dedicated writer thread that encodes the records, frames, checksums and writes blocks
 /// with a <see cref="TraceWriter"/>, so the file is byte for byte what a <see cref="TraceWriter"/> fed the same records
 /// writes. The writer polls the channel (a 1 ms nap when it is empty), so a hand-off never has to wake anyone and
@@ -169,8 +170,20 @@ public class TraceRecorder : IDisposable
         {
             return;
         }
-        OnCompleting();
         _completed = true;
+        try
+        {
+            OnCompleting();
+        }
+        finally
+        {
+            // Even when the derived recorder fails, the writer thread must be told to finish, or it polls forever.
+            FinishWriting();
+        }
+    }
+
+    private void FinishWriting()
+    {
         Chunk? last = _current;
         if (last is not null) last.Length = _position;
         Use(null);
