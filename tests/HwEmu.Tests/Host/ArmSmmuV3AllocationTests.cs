@@ -19,11 +19,17 @@ public class ArmSmmuV3AllocationTests
         Assert.That(d.Attach([8u]), Is.EqualTo(Errno.None));
         Loop(d, 1000);
         long issued = bed.Driver.CommandsIssued;
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Loop(d, 10_000);
-        long after = GC.GetAllocatedBytesForCurrentThread();
-        Assert.That(after - before, Is.EqualTo(0));
-        Assert.That(bed.Driver.CommandsIssued - issued, Is.EqualTo(20_000), "TLBI_NH_VA + CMD_SYNC per unmap");
+        // Three rounds, and one must allocate nothing: an allocation per operation shows in every round, while the
+        // runtime's one-off work while methods tier up (7 104 bytes, in about one test run of six) lands in one.
+        var allocated = new long[3];
+        for (int round = 0; round < allocated.Length; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Loop(d, 10_000);
+            allocated[round] = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        Assert.That(allocated.Min(), Is.EqualTo(0), "bytes allocated per round of 10 000: " + string.Join(", ", allocated));
+        Assert.That(bed.Driver.CommandsIssued - issued, Is.EqualTo(60_000), "TLBI_NH_VA + CMD_SYNC per unmap");
         Assert.That(bed.Smmu.CommandQueue.Errors, Is.EqualTo(0));
     }
 
