@@ -151,8 +151,11 @@ public sealed class PhysicalMemory
     {
         if (size is not (1 or 2 or 4 or 8)) throw new ArgumentOutOfRangeException(nameof(size));
         int off = (int)(pa & PageMask);
-        if (off + size <= PageSize && WriteObserver is null)
+        if (off + size <= PageSize)
         {
+            // An observer sees the same bytes the span path would report, without that path's loop per write
+            // (host set-up writes hundreds of thousands of PTEs while a trace records).
+            if (WriteObserver is { } observer) NotifyWrite(observer, pa, size, value);
             byte[]? page = pa >> PageShift == _cachedPfn ? _cachedPage : GetOrAllocate(pa >> PageShift, value == 0);
             if (page is null) return; // writing zero to an unallocated page changes nothing
             var s = page.AsSpan(off, size);
@@ -222,6 +225,14 @@ public sealed class PhysicalMemory
             length -= (ulong)n;
             pa += (ulong)n;
         }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void NotifyWrite(IPhysicalMemoryWriteObserver o, ulong pa, int size, ulong value)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
+        o.OnMemoryWrite(pa, bytes[..size]);
     }
 
     private void NotifyFill(IPhysicalMemoryWriteObserver o, ulong pa, ulong length, byte value)

@@ -153,6 +153,40 @@ public class TraceFileTests
         Assert.That(SampleTrace.ReadAll(reader), Is.EqualTo(expected));
     }
 
+    // A recorder whose writer is built on the writer thread (RunTraceRecorder.Create: the header JSON) writes the same
+    // file, and a failure to build it surfaces as an IOException instead of a hang or a lost error.
+    [Test]
+    public void RecorderBuildsItsWriterOnTheWriterThread()
+    {
+        var direct = new MemoryStream();
+        var expected = new List<string>();
+        using (var writer = new TraceWriter(direct, SampleTrace.Header, leaveOpen: true))
+        {
+            for (long i = 0; i < 500; i++) expected.Add(SampleTrace.AppendRecord(i, a => a.WriteTo(writer)));
+        }
+        var deferred = new MemoryStream();
+        int creatingThread = -1;
+        using (var recorder = new DeferredRecorder(() =>
+               {
+                   creatingThread = Environment.CurrentManagedThreadId;
+                   return new TraceWriter(deferred, SampleTrace.Header, leaveOpen: true);
+               }))
+        {
+            for (long i = 0; i < 500; i++) SampleTrace.AppendRecord(i, a => a.WriteTo(recorder));
+            recorder.Complete();
+        }
+        Assert.That(creatingThread, Is.Not.EqualTo(Environment.CurrentManagedThreadId));
+        Assert.That(deferred.ToArray(), Is.EqualTo(direct.ToArray()));
+
+        var failing = new DeferredRecorder(() => throw new IOException("disk gone"));
+        for (long i = 0; i < 10; i++) SampleTrace.AppendRecord(i, a => a.WriteTo(failing));
+        var e = Assert.Throws<IOException>(failing.Complete)!;
+        Assert.That(e.Message, Does.Contain("disk gone"));
+        failing.Dispose();
+    }
+
+    private sealed class DeferredRecorder(Func<TraceWriter> create) : TraceRecorder(create);
+
     private sealed class FailingRecorder(TraceWriter writer) : TraceRecorder(writer, ownsWriter: false)
     {
         public bool Completed { get; private set; }

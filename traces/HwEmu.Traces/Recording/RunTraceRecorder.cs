@@ -28,6 +28,11 @@ public sealed class RunTraceRecorder : TraceRecorder, IRunObserver
     {
     }
 
+    private RunTraceRecorder(Func<TraceWriter> createWriter)
+        : base(createWriter)
+    {
+    }
+
     /// <summary>The header a recording of <paramref name="scenario"/> carries.</summary>
     public static TraceHeader HeaderFor(Scenario scenario, string emulatorVersion)
     {
@@ -51,8 +56,10 @@ public sealed class RunTraceRecorder : TraceRecorder, IRunObserver
     /// <summary>Creates a recording of <paramref name="scenario"/> into <paramref name="stream"/>.</summary>
     public static RunTraceRecorder Create(Stream stream, Scenario scenario, string emulatorVersion, TraceWriterOptions? options = null, bool leaveOpen = false)
     {
-        var writer = new TraceWriter(stream, HeaderFor(scenario, emulatorVersion), options, leaveOpen);
-        return new RunTraceRecorder(writer);
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(scenario);
+        // The header (the scenario as JSON) is built and written on the writer thread, off the run's start-up.
+        return new RunTraceRecorder(() => new TraceWriter(stream, HeaderFor(scenario, emulatorVersion), options, leaveOpen));
     }
 
     /// <inheritdoc/>

@@ -31,7 +31,10 @@ public class TraceRecorder : IDisposable
     /// <summary>Default bytes per hand-off: 1 MiB (measured: 64 KiB chunks cost about twice the recording CPU time).</summary>
     public const int DefaultChunkSize = 1 << 20;
 
-    private readonly TraceWriter _writer;
+    // Set by the constructor, or on the writer thread by _createWriter; the simulation thread reads it only after the
+    // writer thread has ended (Complete, Dispose).
+    private TraceWriter? _writer;
+    private readonly Func<TraceWriter>? _createWriter;
     private readonly bool _ownsWriter;
     private readonly int _chunkSize;
     private readonly Channel<Chunk> _full;
@@ -52,11 +55,29 @@ public class TraceRecorder : IDisposable
     /// <param name="chunkSize">Bytes of queued records per hand-off (at least 4 096). Each hand-off wakes the writer
     /// through the channel, so fewer, larger chunks mean less waking and spinning on the other core.</param>
     public TraceRecorder(TraceWriter writer, int capacity = 4, bool ownsWriter = true, int chunkSize = DefaultChunkSize)
+        : this(null, writer, capacity, ownsWriter, chunkSize)
     {
-        ArgumentNullException.ThrowIfNull(writer);
+    }
+
+    /// <summary>Creates a recorder whose writer <paramref name="createWriter"/> builds on the writer thread, so a
+    /// header that is costly to build (a scenario's JSON: about 16 ms at start-up) does not delay the run. The recorder
+    /// owns that writer; if building it fails, <see cref="Append{T}"/> or <see cref="Complete"/> throws
+    /// <see cref="IOException"/>.</summary>
+    /// <param name="createWriter">Builds the writer (which writes the header); called once, on the writer thread.</param>
+    /// <param name="capacity">Number of full chunks that may wait for the writer before Append blocks.</param>
+    /// <param name="chunkSize">Bytes of queued records per hand-off (at least 4 096).</param>
+    protected TraceRecorder(Func<TraceWriter> createWriter, int capacity = 4, int chunkSize = DefaultChunkSize)
+        : this(createWriter ?? throw new ArgumentNullException(nameof(createWriter)), null, capacity, true, chunkSize)
+    {
+    }
+
+    private TraceRecorder(Func<TraceWriter>? createWriter, TraceWriter? writer, int capacity, bool ownsWriter, int chunkSize)
+    {
+        if (createWriter is null) ArgumentNullException.ThrowIfNull(writer);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _createWriter = createWriter;
         _writer = writer;
-        _writer.FlushEveryBlock = false;
+        if (_writer is not null) _writer.FlushEveryBlock = false;
         _ownsWriter = ownsWriter;
         _chunkSize = Math.Max(4096, chunkSize); // independent of the file's block size: the writer cuts blocks itself
         _full = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(capacity)
@@ -203,7 +224,7 @@ public class TraceRecorder : IDisposable
         {
             throw new IOException("Writing the trace failed: " + _writeError.Message, _writeError);
         }
-        _writer.Flush();
+        _writer!.Flush();
     }
 
     /// <summary>Called once by <see cref="Complete"/> before the last chunk goes to the writer: a derived recorder
@@ -223,7 +244,7 @@ public class TraceRecorder : IDisposable
         {
             if (_ownsWriter)
             {
-                _writer.Dispose();
+                _writer?.Dispose();
             }
         }
     }
@@ -262,13 +283,20 @@ public class TraceRecorder : IDisposable
         if (chunk.Buffer.Length == _chunkSize) _free.Enqueue(chunk);
     }
 
+    private TraceWriter CreateWriter()
+    {
+        TraceWriter writer = _createWriter!();
+        writer.FlushEveryBlock = false;
+        return writer;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteLoop()
     {
         try
         {
             ChannelReader<Chunk> reader = _full.Reader;
-            TraceWriter writer = _writer;
+            TraceWriter writer = _writer ??= CreateWriter();
             while (true)
             {
                 if (reader.TryRead(out Chunk? chunk))
