@@ -154,7 +154,7 @@ public sealed class PhysicalMemory
         if (off + size <= PageSize)
         {
             // An observer sees the same bytes the span path would report, without that path's loop per write
-            // (host set-up writes hundreds of thousands of PTEs while a trace records).
+            // (while a trace records, host set-up writes every page-table entry through here).
             if (WriteObserver is { } observer) NotifyWrite(observer, pa, size, value);
             byte[]? page = pa >> PageShift == _cachedPfn ? _cachedPage : GetOrAllocate(pa >> PageShift, value == 0);
             if (page is null) return; // writing zero to an unallocated page changes nothing
