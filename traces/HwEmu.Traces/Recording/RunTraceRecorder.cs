@@ -10,8 +10,7 @@ namespace HwEmu.Traces.Recording;
 
 /// <summary>
 /// Records a <c>hwemu run</c> as a HwEmu trace: each <see cref="IRunObserver"/> callback becomes the record with the
-/// same fields, appended through a <see cref="TraceRecorder"/> (encoding on the run's thread into pooled blocks,
-/// file I/O on a background task). The header carries the scenario as JSON (<see cref="ScenarioWriter"/>, which
+/// same fields, queued by this <see cref="TraceRecorder"/> (encoding and file I/O on its writer thread). The header carries the scenario as JSON (<see cref="ScenarioWriter"/>, which
 /// <see cref="ScenarioLoader.Parse"/> reads back to an equal scenario) and the seed, so a replay can rebuild the
 /// platform with <see cref="MachineBuilder.BuildHardware(Scenario)"/>. Each DmaIssued carries the device, kind and
 /// route (so peer-to-peer and MSI bypasses are counted from it), each translation its arrival time, and each
@@ -53,7 +52,8 @@ public sealed class RunTraceRecorder : TraceRecorder, IRunObserver
         return new RunTraceRecorder(writer);
     }
 
-    /// <summary>Creates a recording of <paramref name="scenario"/> into <paramref name="stream"/>.</summary>
+    /// <summary>Creates a recording of <paramref name="scenario"/> into <paramref name="stream"/>. A stream that cannot
+    /// take the header shows as an <see cref="IOException"/> from an append or <see cref="TraceRecorder.Complete"/>.</summary>
     public static RunTraceRecorder Create(Stream stream, Scenario scenario, string emulatorVersion, TraceWriterOptions? options = null, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
