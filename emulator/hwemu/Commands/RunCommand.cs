@@ -42,7 +42,8 @@ public static class RunCommand
                 scenario = scenario with { Run = scenario.Run with { DurationPs = SimDuration.Parse(d, "--duration") } };
             if (parse.GetValue(seed) is ulong s) scenario = scenario with { Seed = s };
             var options = new HostSetupOptions { AllowUnsafeInterrupts = parse.GetValue(unsafeIrq) };
-            return Execute(scenario, options, parse.GetValue(json), parse.GetValue(perfetto), parse.GetValue(report), parse.GetValue(trace), output, error);
+            return ExecuteReportingTraceErrors(scenario, options, parse.GetValue(json), parse.GetValue(perfetto), parse.GetValue(report),
+                parse.GetValue(trace), output, error);
         });
         return cmd;
     }
@@ -63,6 +64,23 @@ public static class RunCommand
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new BadInputException($"{pathOrName}: cannot read the scenario: {ex.Message}", ex);
+        }
+    }
+
+    // The trace and the Perfetto file are written as the run goes (the trace on the recorder's own thread), so a full
+    // disk shows up as an IOException from an append, Complete or Dispose. The run failed to produce its output: exit 1
+    // with the message, which names the file, rather than an unhandled exception.
+    private static int ExecuteReportingTraceErrors(Scenario scenario, HostSetupOptions options, FileInfo? json, FileInfo? perfetto,
+        FileInfo? report, FileInfo? trace, TextWriter output, TextWriter error)
+    {
+        try
+        {
+            return Execute(scenario, options, json, perfetto, report, trace, output, error);
+        }
+        catch (IOException ex)
+        {
+            error.WriteLine($"hwemu: {ex.Message}");
+            return Program.ExitRunFailed;
         }
     }
 

@@ -6,6 +6,16 @@ namespace HwEmu.Tests.Cli;
 
 public class RunCommandTests
 {
+    // The trace is written while the run goes; a device that refuses the bytes (Linux's /dev/full: ENOSPC on every
+    // write) must end the command with a message naming the file and exit 1, not an unhandled exception.
+    [Test]
+    public void AFullDiskUnderTheTraceIsReportedNotThrown()
+    {
+        var r = Hwemu("run", "--duration", "50us", "--trace", "/dev/full");
+        Assert.That(r.Code, Is.EqualTo(1), r.Err);
+        Assert.That(r.Err, Does.Contain("hwemu: Writing the trace failed").And.Contain("/dev/full"));
+    }
+
     [Test]
     public void DefaultScenarioIsDeterministicAndTheSeedMatters()
     {
